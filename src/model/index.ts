@@ -5,3 +5,5 @@ export * from './version.js';
 export * from './plan.js';
 export * from './finding.js';
 export * from './errors.js';
+export * from './cost.js';
+export * from './impact.js';

@@ -73,13 +73,21 @@ export interface Vnf {
   readonly vnfm?: string;
 }
 
-/** A group of hosts that must keep a quorum (e.g. three controllers running a Galera cluster). */
-export interface Cluster {
-  readonly name: string;
-  readonly members: readonly string[];
-  /** Members that must stay up; at most members - quorum may be out at once. */
-  readonly quorum: number;
-}
+/**
+ * A group of hosts that must stay available together: either a quorum (three controllers
+ * running Galera: at most members - quorum out at once) or a set of failure domains (a Ceph
+ * cluster replicating across racks: members of at most `maxDomainsDown` racks out at once).
+ */
+export type Cluster =
+  | { readonly name: string; readonly members: readonly string[]; readonly kind: 'quorum'; readonly quorum: number }
+  | {
+      readonly name: string;
+      readonly members: readonly string[];
+      readonly kind: 'failure-domains';
+      /** Label key of the failure domain, e.g. rack. */
+      readonly failureDomain: string;
+      readonly maxDomainsDown: number;
+    };
 
 /** A service of one site that another site relies on (e.g. a shared Keystone). */
 export interface SharedService {
@@ -109,4 +117,14 @@ export interface Inventory {
 export function componentVersion(host: Host, component: string): string | undefined {
   for (const c of host.components) if (c.name === component) return c.version;
   return undefined;
+}
+
+/** Hosts that run instances (hypervisors): the `compute` role. Others never receive instances. */
+export function isHypervisor(host: Host): boolean {
+  return host.roles.includes('compute');
+}
+
+/** Whether a host can receive instances now: a hypervisor that is up with scheduling enabled. */
+export function canReceiveInstances(host: Host): boolean {
+  return isHypervisor(host) && host.state === 'up' && host.schedulable;
 }

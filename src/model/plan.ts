@@ -107,12 +107,20 @@ export interface PlanSummary {
   readonly waveRatio: number;
 }
 
+/** A target host the plan leaves out, and why (a blocker finding says how to fix it). */
+export interface UnplannedHost {
+  readonly host: string;
+  readonly stage: number;
+  readonly reason: string;
+}
+
 export interface Plan {
   readonly campaign: string;
   readonly inventory: string;
   readonly strategy: Strategy;
   readonly mode: Mode;
   readonly stages: readonly Stage[];
+  readonly unplanned: readonly UnplannedHost[];
   readonly bounds: readonly Bound[];
   readonly summary: PlanSummary;
   readonly findings: readonly Finding[];

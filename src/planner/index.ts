@@ -28,3 +28,7 @@ export interface Violation {
 }
 
 export type { Plan, Finding };
+
+export { plan } from './plan.js';
+export { check } from './check-api.js';
+export { verifyPlan } from './verify.js';

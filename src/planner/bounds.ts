@@ -1,0 +1,156 @@
+/**
+ * Lower bounds on the number of waves of a stage: no valid plan can do with fewer, so
+ * waves / bound measures how far a plan is from the best possible. Each bound says why it is
+ * a true bound. They are computed on the state the stage starts from (earlier stages may have
+ * moved instances).
+ */
+import type { Bound, Campaign } from '../model/index.js';
+import { isOut, moves } from './actions.js';
+import type { StageSpec } from './stages.js';
+import type { World } from './world.js';
+import type { WaveBuilder } from './waves.js';
+
+export function stageBounds(stage: StageSpec, world: World, campaign: Campaign, cap: number, builder: WaveBuilder): Bound[] {
+  const hosts = stage.visits.filter((v) => v.host.state === 'up').map((v) => world.hostIndex.get(v.host.name) ?? -1);
+  const n = hosts.length;
+  const bounds: Bound[] = [];
+  const s = stage.index;
+  bounds.push({
+    name: 'maxParallel',
+    value: Math.ceil(n / cap),
+    unit: 'waves',
+    stage: s,
+    why: `${n} hosts, at most ${cap} per wave: every host is in some wave`,
+  });
+
+  for (const [key, limit] of Object.entries(campaign.rollout.maxPerFailureDomain)) {
+    const count = new Map<string, number>();
+    for (const h of hosts) {
+      const value = world.hosts[h]?.labels[key];
+      if (value !== undefined) count.set(value, (count.get(value) ?? 0) + 1);
+    }
+    const worst = maxEntry(count);
+    if (worst)
+      bounds.push({
+        name: `failure domain ${key}=${worst[0]}`,
+        value: Math.ceil(worst[1] / limit),
+        unit: 'waves',
+        stage: s,
+        why: `${worst[1]} hosts in ${key} ${worst[0]}, at most ${limit} per wave`,
+      });
+  }
+
+  if (campaign.mode === 'smooth') {
+    const total = new Map<number, number>();
+    const out = new Map<number, number>();
+    for (const h of hosts)
+      for (const i of world.onHost[h] ?? []) {
+        const v = world.vnfOf[i] ?? -1;
+        if (v < 0) continue;
+        total.set(v, (total.get(v) ?? 0) + 1);
+        if (isOut(world.action[i]?.kind ?? 'live-migrate')) out.set(v, (out.get(v) ?? 0) + 1);
+      }
+    let best: Bound | undefined;
+    for (const [v, m] of total) {
+      const b = world.budgets[v];
+      if (!b) continue;
+      const byTotal = Math.ceil(m / b.total);
+      const o = out.get(v) ?? 0;
+      const byOut = b.out > 0 ? Math.ceil(o / b.out) : 0;
+      const value = Math.max(byTotal, byOut);
+      if (!best || value > best.value)
+        best = {
+          name: `VNF ${world.vnfs[v]?.name}`,
+          value,
+          unit: 'waves',
+          stage: s,
+          why: `${m} members on hosts of this stage, each impacted when its host is; at most ${b.total} impacted (${b.out} out of service) at once`,
+        };
+    }
+    if (best) bounds.push(best);
+  }
+
+  const clusterMembers = new Map<number, Set<string>>();
+  const clusterCount = new Map<number, number>();
+  for (const h of hosts)
+    for (const ci of builder.clusterIndexesOf(h)) {
+      clusterCount.set(ci, (clusterCount.get(ci) ?? 0) + 1);
+      const c = builder.clusters[ci];
+      if (c?.kind === 'failure-domains') {
+        const set = clusterMembers.get(ci) ?? new Set<string>();
+        set.add(world.hosts[h]?.labels[c.failureDomain] ?? world.hosts[h]?.name ?? '');
+        clusterMembers.set(ci, set);
+      }
+    }
+  for (const [ci, m] of clusterCount) {
+    const c = builder.clusters[ci];
+    const budget = builder.clusterBudget(ci);
+    if (!c || budget < 1) continue;
+    if (c.kind === 'quorum')
+      bounds.push({ name: `cluster ${c.name}`, value: Math.ceil(m / budget), unit: 'waves', stage: s, why: `${m} members to upgrade, quorum ${c.quorum} leaves ${budget} out at once` });
+    else {
+      const domains = clusterMembers.get(ci)?.size ?? 0;
+      bounds.push({ name: `cluster ${c.name}`, value: Math.ceil(domains / budget), unit: 'waves', stage: s, why: `${domains} ${c.failureDomain}s to upgrade, ${budget} out at once` });
+    }
+  }
+
+  // Capacity: in a placement group G, the load left on hosts outside a wave W must fit them:
+  // Σ_{h∈W} (cap(h) − staying(h)) ≤ free(G). Summed over waves: waves ≥ Σ (cap − staying) / free.
+  const groups = new Map<number, { needV: number; needM: number }>();
+  for (const h of hosts) {
+    const g = world.group[h] ?? 0;
+    let stayV = 0;
+    let stayM = 0;
+    let moveV = 0;
+    let moveM = 0;
+    for (const i of world.onHost[h] ?? []) {
+      if (moves(world.action[i]?.kind ?? 'live-migrate')) {
+        moveV += world.vcpu[i] ?? 0;
+        moveM += world.mem[i] ?? 0;
+      } else {
+        stayV += world.vcpu[i] ?? 0;
+        stayM += world.mem[i] ?? 0;
+      }
+    }
+    const host = world.hosts[h];
+    const eligible = world.eligible[h] === 1;
+    const e = groups.get(g) ?? { needV: 0, needM: 0 };
+    e.needV += eligible ? (host?.capacity.vcpu ?? 0) - stayV : moveV;
+    e.needM += eligible ? (host?.capacity.memoryMiB ?? 0) - stayM : moveM;
+    groups.set(g, e);
+  }
+  const freeV = new Map<number, number>();
+  const freeM = new Map<number, number>();
+  for (let h = 0; h < world.hosts.length; h++) {
+    if (!world.eligible[h]) continue;
+    const g = world.group[h] ?? 0;
+    freeV.set(g, (freeV.get(g) ?? 0) + world.freeVcpu(h));
+    freeM.set(g, (freeM.get(g) ?? 0) + world.freeMem(h));
+  }
+  let capBound: Bound | undefined;
+  for (const [g, e] of groups) {
+    for (const [need, free, unit] of [
+      [e.needV, freeV.get(g) ?? 0, 'vCPU'],
+      [e.needM, freeM.get(g) ?? 0, 'MiB'],
+    ] as const) {
+      if (need <= 0) continue;
+      const value = free > 0 ? Math.ceil(need / free - 1e-9) : Number.POSITIVE_INFINITY;
+      if (!capBound || value > capBound.value)
+        capBound = {
+          name: `capacity ${world.groupKeys[g]} (${unit})`,
+          value,
+          unit: 'waves',
+          stage: s,
+          why: `hosts of this stage in ${world.groupKeys[g]} free ${Math.round(need)} ${unit} in all when emptied; the group has ${Math.round(free)} ${unit} spare, and a wave can only empty what the rest can hold`,
+        };
+    }
+  }
+  if (capBound && Number.isFinite(capBound.value)) bounds.push(capBound);
+  return bounds;
+}
+
+function maxEntry(m: Map<string, number>): [string, number] | undefined {
+  let best: [string, number] | undefined;
+  for (const e of m) if (!best || e[1] > best[1]) best = e;
+  return best;
+}
