@@ -24,17 +24,19 @@ export interface InstanceAction {
   readonly reason: string;
 }
 
-export type StepKind =
-  | 'notify-vnfm'
-  | 'disable-scheduling'
-  | 'evacuate'
-  | 'backup'
-  | 'install'
-  | 'activate'
-  | 'verify'
-  | 'restore-instances'
-  | 'enable-scheduling'
-  | 'notify-complete';
+export const STEP_KINDS = [
+  'notify-vnfm',
+  'disable-scheduling',
+  'evacuate',
+  'backup',
+  'install',
+  'activate',
+  'verify',
+  'restore-instances',
+  'enable-scheduling',
+  'notify-complete',
+] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
 
 export interface Step {
   readonly kind: StepKind;

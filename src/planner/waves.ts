@@ -82,11 +82,16 @@ class DestinationPool {
     return this.world.freeVcpu(h) < this.minVcpu || this.world.freeMem(h) < this.minMem;
   }
 
-  /** A destination for instance i, avoiding `excluded` hosts, or -1. */
-  find(i: number, excluded: (h: number) => boolean): number {
+  /**
+   * A destination for instance i, avoiding `excluded` hosts, or -1. A host still to be upgraded
+   * never receives a member that would push its VNF over budget when that host's turn comes
+   * (`guardBudget`, smooth mode): it could then never be upgraded.
+   */
+  find(i: number, excluded: (h: number) => boolean, guardBudget: boolean): number {
     const w = this.world;
     const v = w.vnfOf[i] ?? -1;
     const aa = w.antiAffine(v);
+    const limit = guardBudget && v >= 0 ? (w.action[i]?.kind === 'live-migrate' ? (w.budgets[v]?.total ?? 1) : (w.budgets[v]?.out ?? 0)) : Infinity;
     while (this.doneCursor < this.done.length && this.full(this.done[this.doneCursor] ?? -1)) this.doneCursor++;
     while (
       this.laterCursor < this.later.length &&
@@ -104,6 +109,7 @@ class DestinationPool {
           if (requirePending && (this.pending[h] ?? 0) === 0) continue;
           if (excluded(h) || !w.fits(i, h)) continue;
           if (avoidMembers && w.members(h, v) > 0) continue;
+          if (requirePending && w.members(h, v) + 1 > limit) continue;
           return h;
         }
       }
@@ -264,11 +270,16 @@ export class WaveBuilder {
     const scored = remaining.map((r) => {
       let urgency = base;
       let load = 0;
+      // Conflict degree: other remaining hosts this one competes with for VNF budgets.
+      let conflicts = 0;
       for (const i of w.onHost[r.host] ?? []) {
         const v = w.vnfOf[i] ?? -1;
         if (moves(w.action[i]?.kind ?? 'live-migrate')) load += w.vcpu[i] ?? 0;
         if (v < 0 || this.ctx.campaign.mode !== 'smooth') continue;
-        urgency = Math.max(urgency, Math.ceil((vnfLeft.get(v) ?? 0) / (w.budgets[v]?.total ?? 1)));
+        const left = vnfLeft.get(v) ?? 0;
+        const budget = w.budgets[v]?.total ?? 1;
+        urgency = Math.max(urgency, Math.ceil(left / budget));
+        conflicts += (left - 1) / budget;
       }
       for (const [key, limit] of this.domainLimits) {
         const value = w.hosts[r.host]?.labels[key];
@@ -278,9 +289,9 @@ export class WaveBuilder {
         const c = this.ctx.clusters[ci];
         if (c?.kind === 'quorum') urgency = Math.max(urgency, Math.ceil((clusterLeft.get(ci) ?? 0) / Math.max(1, this.clusterBudget(ci))));
       }
-      return { r, urgency, load, hash: hashName(r.visit.host.name) };
+      return { r, urgency, conflicts, load, hash: hashName(r.visit.host.name) };
     });
-    scored.sort((a, b) => b.urgency - a.urgency || a.load - b.load || a.hash - b.hash);
+    scored.sort((a, b) => b.urgency - a.urgency || b.conflicts - a.conflicts || a.load - b.load || a.hash - b.hash);
     return scored.map((s) => s.r);
   }
 
@@ -378,7 +389,7 @@ export class WaveBuilder {
           actions.push({ instance: i, kind, from: h, to: -1 });
           continue;
         }
-        const to = pool ? pool.find(i, (x) => inWave.has(x)) : -1;
+        const to = pool ? pool.find(i, (x) => inWave.has(x), smooth) : -1;
         if (to < 0) {
           capacityHit = {
             kind: 'capacity',

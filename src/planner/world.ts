@@ -22,7 +22,7 @@ export class World {
   readonly usedVcpu: Float64Array;
   readonly usedMem: Float64Array;
   readonly onHost: Set<number>[];
-  /** Per host: VNF index → members there (only VNFs with anti-affinity). */
+  /** Per host: VNF index → members there. */
   readonly membersOn: Map<number, number>[];
   /** Hosts that can receive instances: hypervisors, up and schedulable. */
   readonly eligible: Uint8Array;
@@ -123,7 +123,7 @@ export class World {
     this.usedVcpu[h] = (this.usedVcpu[h] ?? 0) + (this.vcpu[i] ?? 0);
     this.usedMem[h] = (this.usedMem[h] ?? 0) + (this.mem[i] ?? 0);
     const v = this.vnfOf[i] ?? -1;
-    if (v >= 0 && this.antiAffine(v) !== 'none') {
+    if (v >= 0) {
       const m = this.membersOn[h];
       m?.set(v, (m.get(v) ?? 0) + 1);
     }
@@ -134,7 +134,7 @@ export class World {
     this.usedVcpu[h] = (this.usedVcpu[h] ?? 0) - (this.vcpu[i] ?? 0);
     this.usedMem[h] = (this.usedMem[h] ?? 0) - (this.mem[i] ?? 0);
     const v = this.vnfOf[i] ?? -1;
-    if (v >= 0 && this.antiAffine(v) !== 'none') {
+    if (v >= 0) {
       const m = this.membersOn[h];
       const n = (m?.get(v) ?? 0) - 1;
       if (n <= 0) m?.delete(v);
