@@ -6,7 +6,9 @@ import { PlanDocumentSchema, type PlanDocument } from './plan-schema.js';
 import { DocumentError, positionProblems, sortProblems } from './problems.js';
 import { explainErrors } from './schema-check.js';
 
-const validate = new Ajv({ allErrors: true, strict: true }).compile(PlanDocumentSchema);
+const validate = new Ajv({ allErrors: true, strict: true }).compile<PlanDocument>(
+  PlanDocumentSchema,
+);
 
 /** @throws DocumentError with every problem of the plan document. */
 export function planFromDocument(parsed: ParsedDocument): Plan {
@@ -22,6 +24,6 @@ export function planFromDocument(parsed: ParsedDocument): Plan {
         ),
       ),
     );
-  const { apiVersion: _a, kind: _k, ...plan } = parsed.data as PlanDocument;
+  const { apiVersion, kind, ...plan } = parsed.data;
   return plan;
 }

@@ -15,6 +15,9 @@ export function reportError(error: unknown): void {
     return;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`error ESC_INTERNAL: ${message}\nThis is a bug in Escalator; please report it with the command you ran.\n`);
-  if (process.env.ESCALATOR_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  process.stderr.write(
+    `error ESC_INTERNAL: ${message}\nThis is a bug in Escalator; please report it with the command you ran.\n`,
+  );
+  if (process.env.ESCALATOR_DEBUG && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
 }

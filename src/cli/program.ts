@@ -33,12 +33,14 @@ Exit codes:
 
 const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got "${value}"`);
   return n;
 };
 const fraction = (value: string) => {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`must be a fraction in (0, 1], got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0 || n > 1)
+    throw new InvalidArgumentError(`must be a fraction in (0, 1], got "${value}"`);
   return n;
 };
 
@@ -50,7 +52,10 @@ function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-const outputOption = () => new Option('-o, --output <format>', 'table for people, json for programs').choices(['table', 'json'] as const).default('table' as const);
+const outputOption = () =>
+  new Option('-o, --output <format>', 'table for people, json for programs')
+    .choices(['table', 'json'] as const)
+    .default('table' as const);
 
 function planningOptions(cmd: Command) {
   return cmd
@@ -61,7 +66,9 @@ function planningOptions(cmd: Command) {
 
 export function buildProgram(): Command {
   const program = new Command('escalator')
-    .description('Plan, check and carry out smooth rolling upgrades of NFV infrastructure and its VIM.')
+    .description(
+      'Plan, check and carry out smooth rolling upgrades of NFV infrastructure and its VIM.',
+    )
     .version('0.1.0')
     .showHelpAfterError()
     .addHelpText('after', EXIT_HELP)
@@ -69,16 +76,27 @@ export function buildProgram(): Command {
 
   program
     .command('validate')
-    .description('Validate documents: every problem of every file, with file, line, column and field.')
-    .argument('<files...>', 'Inventory, Catalog and Campaign documents; a campaign is also checked against an inventory and catalog given with it')
+    .description(
+      'Validate documents: every problem of every file, with file, line, column and field.',
+    )
+    .argument(
+      '<files...>',
+      'Inventory, Catalog and Campaign documents; a campaign is also checked against an inventory and catalog given with it',
+    )
     .action(async (files: string[]) => {
       const parsed = await Promise.all(files.map((f) => loadDocumentFile(f)));
       const problems = validateAll(parsed);
       if (problems.length > 0) throw new DocumentError(problems);
-      print(`${files.length} document(s) valid: ${parsed.map((p) => `${p.file} (${kindOf(p)})`).join(', ')}`);
+      print(
+        `${files.length} document(s) valid: ${parsed.map((p) => `${p.file} (${kindOf(p)})`).join(', ')}`,
+      );
     });
 
-  planningOptions(program.command('check').description('Check Smooth Upgrade Conditions: what is not met, and how to fix it.'))
+  planningOptions(
+    program
+      .command('check')
+      .description('Check Smooth Upgrade Conditions: what is not met, and how to fix it.'),
+  )
     .addOption(outputOption())
     .action(async (opts) => {
       const input = await loadPlanningInput(opts);
@@ -89,42 +107,97 @@ export function buildProgram(): Command {
       if (blockers > 0) process.exitCode = ERRORS.ESC_CHECK_FAILED.exit;
     });
 
-  const planCmd = program.command('plan').description('Plan the campaign in safe rolling waves (and verify plans).');
-  planningOptions(planCmd.command('make', { isDefault: true }).description('Plan the campaign (the default: `escalator plan --inventory … --catalog … --campaign …`).'))
-    .addOption(new Option('-s, --strategy <strategy>', 'how to form waves; "compare" plans with all three side by side').choices([...STRATEGIES, 'compare'] as const).default('optimised' as const))
-    .option('-n, --fixed-parallel <n>', 'hosts per wave for fixed-parallel', positiveInt('--fixed-parallel'), 2)
+  const planCmd = program
+    .command('plan')
+    .description('Plan the campaign in safe rolling waves (and verify plans).');
+  planningOptions(
+    planCmd
+      .command('make', { isDefault: true })
+      .description(
+        'Plan the campaign (the default: `escalator plan --inventory … --catalog … --campaign …`).',
+      ),
+  )
+    .addOption(
+      new Option(
+        '-s, --strategy <strategy>',
+        'how to form waves; "compare" plans with all three side by side',
+      )
+        .choices([...STRATEGIES, 'compare'] as const)
+        .default('optimised' as const),
+    )
+    .option(
+      '-n, --fixed-parallel <n>',
+      'hosts per wave for fixed-parallel',
+      positiveInt('--fixed-parallel'),
+      2,
+    )
     .option('--hosts', 'also list every host operation: steps and instance actions')
     .addOption(outputOption())
     .action(async (opts) => {
       const input = await loadPlanningInput(opts);
-      const strategies: Strategy[] = opts.strategy === 'compare' ? [...STRATEGIES] : [opts.strategy];
-      const plans = strategies.map((strategy) => plan(input, { strategy, fixedParallel: opts.fixedParallel }));
-      if (opts.output === 'json') printJson(plans.length === 1 ? toPlanDocument(plans[0] as Plan) : { plans: plans.map(toPlanDocument) });
-      else if (plans.length === 1) print(formatPlan(plans[0] as Plan, { hosts: opts.hosts === true }));
-      else print(`${formatPlan(plans[0] as Plan)}\n\nStrategies side by side:\n${formatComparison(plans)}`);
-      if (plans.some((p) => p.findings.some((f) => f.severity === 'blocker'))) process.exitCode = ERRORS.ESC_PLAN_INFEASIBLE.exit;
+      const strategies: Strategy[] =
+        opts.strategy === 'compare' ? [...STRATEGIES] : [opts.strategy];
+      const plans = strategies.map((strategy) =>
+        plan(input, { strategy, fixedParallel: opts.fixedParallel }),
+      );
+      if (opts.output === 'json')
+        printJson(
+          plans.length === 1
+            ? toPlanDocument(plans[0] as Plan)
+            : { plans: plans.map(toPlanDocument) },
+        );
+      else if (plans.length === 1)
+        print(formatPlan(plans[0] as Plan, { hosts: opts.hosts === true }));
+      else
+        print(
+          `${formatPlan(plans[0] as Plan)}\n\nStrategies side by side:\n${formatComparison(plans)}`,
+        );
+      if (plans.some((p) => p.findings.some((f) => f.severity === 'blocker')))
+        process.exitCode = ERRORS.ESC_PLAN_INFEASIBLE.exit;
     });
-  planningOptions(planCmd.command('verify').description('Re-check a plan against the inventory, wave by wave; name the first violated constraint.'))
+  planningOptions(
+    planCmd
+      .command('verify')
+      .description(
+        'Re-check a plan against the inventory, wave by wave; name the first violated constraint.',
+      ),
+  )
     .requiredOption('-p, --plan <file>', 'a plan written by `escalator plan --output json`')
     .addOption(outputOption())
     .action(async (opts) => {
-      const [input, planDoc] = await Promise.all([loadPlanningInput(opts), loadDocumentFile(opts.plan)]);
+      const [input, planDoc] = await Promise.all([
+        loadPlanningInput(opts),
+        loadDocumentFile(opts.plan),
+      ]);
       const violation = verifyPlan(planFromDocument(planDoc), input);
-      if (opts.output === 'json') printJson({ valid: violation === undefined, violation: violation ?? null });
+      if (opts.output === 'json')
+        printJson({ valid: violation === undefined, violation: violation ?? null });
       else print(formatViolation(violation));
       if (violation) process.exitCode = ERRORS.ESC_PLAN_VIOLATION.exit;
     });
 
-  const sim = program.command('sim').description('The digital twin: generate clouds to plan and rehearse on.');
+  const sim = program
+    .command('sim')
+    .description('The digital twin: generate clouds to plan and rehearse on.');
   sim
     .command('generate')
-    .description('Generate a realistic seeded cloud: inventory.<fmt>, catalog.<fmt>, campaign.<fmt> in a folder.')
+    .description(
+      'Generate a realistic seeded cloud: inventory.<fmt>, catalog.<fmt>, campaign.<fmt> in a folder.',
+    )
     .requiredOption('--hosts <n>', 'hosts in total (10 to 10,000 and more)', positiveInt('--hosts'))
     .option('--seed <n>', 'seed: the same seed gives the same cloud', positiveInt('--seed'), 1)
     .option('--utilisation <fraction>', 'share of compute vCPU in use, e.g. 0.7', fraction)
     .option('--sites <n>', 'sites', positiveInt('--sites'), 1)
-    .addOption(new Option('--shape <shape>', 'kind of cloud').choices(INVENTORY_SHAPES).default('balanced' as InventoryShape))
-    .addOption(new Option('--format <format>', 'file format').choices(['yaml', 'json'] as const).default('yaml' as const))
+    .addOption(
+      new Option('--shape <shape>', 'kind of cloud')
+        .choices(INVENTORY_SHAPES)
+        .default<InventoryShape>('balanced'),
+    )
+    .addOption(
+      new Option('--format <format>', 'file format')
+        .choices(['yaml', 'json'] as const)
+        .default('yaml' as const),
+    )
     .requiredOption('--out <dir>', 'folder to write the three documents to')
     .action(async (opts) => {
       const cloud = generateCloud({
@@ -135,7 +208,8 @@ export function buildProgram(): Command {
         ...(opts.utilisation !== undefined ? { utilisation: opts.utilisation } : {}),
       });
       await mkdir(opts.out, { recursive: true });
-      const render = (doc: unknown) => (opts.format === 'json' ? `${JSON.stringify(doc)}\n` : stringify(doc, { lineWidth: 0 }));
+      const render = (doc: unknown) =>
+        opts.format === 'json' ? `${JSON.stringify(doc)}\n` : stringify(doc, { lineWidth: 0 });
       const written: string[] = [];
       for (const [name, doc] of [
         ['inventory', cloud.inventory],
@@ -147,7 +221,9 @@ export function buildProgram(): Command {
         written.push(file);
       }
       const spec = cloud.inventory.spec;
-      print(`Generated ${spec.hosts.length} hosts, ${spec.instances?.length ?? 0} instances, ${spec.vnfs?.length ?? 0} VNFs (seed ${opts.seed}, ${opts.shape}):\n  ${written.join('\n  ')}`);
+      print(
+        `Generated ${spec.hosts.length} hosts, ${spec.instances?.length ?? 0} instances, ${spec.vnfs?.length ?? 0} VNFs (seed ${opts.seed}, ${opts.shape}):\n  ${written.join('\n  ')}`,
+      );
     });
 
   program
@@ -157,30 +233,51 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed', positiveInt('--seed'), 1)
     .action((opts) => {
       const cloud = generateCloud({ hosts: opts.hosts, seed: opts.seed });
-      const asParsed = (data: unknown, file: string) => ({ file, format: 'json' as const, readable: true, data, problems: [], source: NO_SOURCE });
+      const asParsed = (data: unknown, file: string) => ({
+        file,
+        format: 'json' as const,
+        readable: true,
+        data,
+        problems: [],
+        source: NO_SOURCE,
+      });
       const inventory = inventoryFromDocument(asParsed(cloud.inventory, 'generated inventory'));
       const catalog = catalogFromDocument(asParsed(cloud.catalog, 'generated catalog'));
-      const campaign = campaignFromDocument(asParsed(cloud.campaign, 'generated campaign'), { inventory, catalog });
+      const campaign = campaignFromDocument(asParsed(cloud.campaign, 'generated campaign'), {
+        inventory,
+        catalog,
+      });
       const input = { inventory, catalog, campaign };
       const s = cloud.inventory.spec;
-      print(`Escalator demo — a generated cloud of ${s.hosts.length} hosts, ${s.instances?.length ?? 0} instances, ${s.vnfs?.length ?? 0} VNFs (seed ${opts.seed}).`);
-      print(`Campaign ${campaign.name}: ${campaign.upgrades.map((u) => `${u.component} → ${u.to}`).join(', ')}; ${campaign.mode}.\n`);
+      print(
+        `Escalator demo — a generated cloud of ${s.hosts.length} hosts, ${s.instances?.length ?? 0} instances, ${s.vnfs?.length ?? 0} VNFs (seed ${opts.seed}).`,
+      );
+      print(
+        `Campaign ${campaign.name}: ${campaign.upgrades.map((u) => `${u.component} → ${u.to}`).join(', ')}; ${campaign.mode}.\n`,
+      );
       print(formatFindings(check(input)));
       const plans = STRATEGIES.map((strategy) => plan(input, { strategy }));
       print(`\n${formatPlan(plans[0] as Plan)}`);
       print(`\nStrategies side by side:\n${formatComparison(plans)}`);
       const violation = verifyPlan(plans[0] as Plan, input);
       print(`\n${formatViolation(violation)}`);
-      print('\nNext: `escalator sim generate --hosts 100 --out my-cloud` writes these documents; `escalator plan --help` shows how to plan your own.');
+      print(
+        '\nNext: `escalator sim generate --hosts 100 --out my-cloud` writes these documents; `escalator plan --help` shows how to plan your own.',
+      );
       if (violation) throw new EscalatorError('ESC_PLAN_VIOLATION', formatViolation(violation));
     });
 
-  return program as unknown as Command;
+  return program;
 }
 
 function kindOf(p: ParsedDocument): string {
   const data = p.data;
-  return typeof data === 'object' && data !== null && 'kind' in data && typeof data.kind === 'string' ? data.kind : 'unknown';
+  return typeof data === 'object' &&
+    data !== null &&
+    'kind' in data &&
+    typeof data.kind === 'string'
+    ? data.kind
+    : 'unknown';
 }
 
 /** Each document by its own kind; a campaign also against the inventory and catalog given with it. */
@@ -191,14 +288,23 @@ function validateAll(parsed: readonly ParsedDocument[]): DocumentProblem[] {
     const kind = kindOf(p);
     const k = kind === 'Inventory' || kind === 'Catalog' || kind === 'Campaign' ? kind : undefined;
     if (k) problems.push(...documentProblems(p, k));
-    else problems.push(...documentProblems(p, 'Inventory').slice(0, 1).map((x) => ({ ...x, message: `not an Escalator document (kind must be Inventory, Catalog or Campaign): ${x.message}` })));
+    else
+      problems.push(
+        ...documentProblems(p, 'Inventory')
+          .slice(0, 1)
+          .map((x) => ({
+            ...x,
+            message: `not an Escalator document (kind must be Inventory, Catalog or Campaign): ${x.message}`,
+          })),
+      );
   }
   const [inv] = byKind('Inventory');
   const [cat] = byKind('Catalog');
   if (problems.length === 0 && inv && cat) {
     const inventory = inventoryFromDocument(inv);
     const catalog = catalogFromDocument(cat);
-    for (const c of byKind('Campaign')) problems.push(...validateCampaignAgainst(c, inventory, catalog));
+    for (const c of byKind('Campaign'))
+      problems.push(...validateCampaignAgainst(c, inventory, catalog));
   }
   return problems;
 }

@@ -48,7 +48,11 @@ export interface Catalog {
   readonly components: readonly ComponentEntry[];
 }
 
-export function findRelease(catalog: Catalog, component: string, version: string): Release | undefined {
+export function findRelease(
+  catalog: Catalog,
+  component: string,
+  version: string,
+): Release | undefined {
   const entry = catalog.components.find((c) => c.name === component);
   return entry?.releases.find((r) => r.version === version);
 }

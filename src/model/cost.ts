@@ -35,14 +35,23 @@ export const DEFAULT_COST_MODEL: CostModel = {
   backupSeconds: 30,
 };
 
-export function liveMigrationSeconds(memoryMiB: number, cost: CostModel = DEFAULT_COST_MODEL): number {
+export function liveMigrationSeconds(
+  memoryMiB: number,
+  cost: CostModel = DEFAULT_COST_MODEL,
+): number {
   return cost.migrationOverheadSeconds + memoryMiB / cost.migrationMiBps;
 }
 
-export function liveMigrationBlackoutMs(memoryMiB: number, cost: CostModel = DEFAULT_COST_MODEL): number {
+export function liveMigrationBlackoutMs(
+  memoryMiB: number,
+  cost: CostModel = DEFAULT_COST_MODEL,
+): number {
   return Math.round(cost.blackoutBaseMs + (memoryMiB / 1024) * cost.blackoutPerGiBMs);
 }
 
-export function coldMigrationSeconds(memoryMiB: number, cost: CostModel = DEFAULT_COST_MODEL): number {
+export function coldMigrationSeconds(
+  memoryMiB: number,
+  cost: CostModel = DEFAULT_COST_MODEL,
+): number {
   return cost.coldMigrationBaseSeconds + memoryMiB / cost.migrationMiBps;
 }

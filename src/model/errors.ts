@@ -4,13 +4,42 @@
  * (docs/errors.md is generated from this table).
  */
 export const ERRORS = {
-  ESC_DOCUMENT_INVALID: { exit: 2, http: 400, meaning: 'A document (inventory, catalog, campaign, plan) is malformed or inconsistent; every problem is listed with file, line, column and field.' },
-  ESC_FILE_UNREADABLE: { exit: 2, http: 400, meaning: 'A file named on the command line cannot be read.' },
-  ESC_USAGE: { exit: 2, http: 400, meaning: 'The command line is wrong: unknown option, missing argument or bad value.' },
-  ESC_CHECK_FAILED: { exit: 3, http: 409, meaning: 'Smooth-upgrade conditions are not met: the check found blockers.' },
-  ESC_PLAN_INFEASIBLE: { exit: 3, http: 409, meaning: 'No plan satisfies every hard constraint; the findings say why and how to fix it.' },
-  ESC_PLAN_VIOLATION: { exit: 4, http: 422, meaning: 'The plan checker found a plan that breaks a hard constraint.' },
-  ESC_INTERNAL: { exit: 70, http: 500, meaning: 'A bug in Escalator: please report it with the command that caused it.' },
+  ESC_DOCUMENT_INVALID: {
+    exit: 2,
+    http: 400,
+    meaning:
+      'A document (inventory, catalog, campaign, plan) is malformed or inconsistent; every problem is listed with file, line, column and field.',
+  },
+  ESC_FILE_UNREADABLE: {
+    exit: 2,
+    http: 400,
+    meaning: 'A file named on the command line cannot be read.',
+  },
+  ESC_USAGE: {
+    exit: 2,
+    http: 400,
+    meaning: 'The command line is wrong: unknown option, missing argument or bad value.',
+  },
+  ESC_CHECK_FAILED: {
+    exit: 3,
+    http: 409,
+    meaning: 'Smooth-upgrade conditions are not met: the check found blockers.',
+  },
+  ESC_PLAN_INFEASIBLE: {
+    exit: 3,
+    http: 409,
+    meaning: 'No plan satisfies every hard constraint; the findings say why and how to fix it.',
+  },
+  ESC_PLAN_VIOLATION: {
+    exit: 4,
+    http: 422,
+    meaning: 'The plan checker found a plan that breaks a hard constraint.',
+  },
+  ESC_INTERNAL: {
+    exit: 70,
+    http: 500,
+    meaning: 'A bug in Escalator: please report it with the command that caused it.',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -5,17 +5,23 @@
 export type Severity = 'blocker' | 'warning' | 'info';
 
 export const FINDING_CODES = {
-  HOST_DOWN: 'A target host is down or in maintenance: it cannot be upgraded nor receive instances.',
-  HOST_ALARM: 'A target host has active alarms: faults before the upgrade hide faults it introduces.',
+  HOST_DOWN:
+    'A target host is down or in maintenance: it cannot be upgraded nor receive instances.',
+  HOST_ALARM:
+    'A target host has active alarms: faults before the upgrade hide faults it introduces.',
   NO_TARGETS: 'The campaign selects no host that needs an upgrade.',
   CAPACITY_SHORT: 'Spare capacity is too small to evacuate a host while keeping anti-affinity.',
-  VNF_NOT_REDUNDANT: 'A VNF lacks the redundancy smooth mode needs to keep serving while a member is out.',
-  INSTANCE_NOT_MIGRATABLE: 'An instance can neither migrate nor be covered by its VNF\'s redundancy.',
+  VNF_NOT_REDUNDANT:
+    'A VNF lacks the redundancy smooth mode needs to keep serving while a member is out.',
+  INSTANCE_NOT_MIGRATABLE:
+    "An instance can neither migrate nor be covered by its VNF's redundancy.",
   VERSION_SKIP: 'The upgrade skips a release the catalogue requires in between.',
   VERSION_UNKNOWN: 'The target or installed version is not in the catalogue.',
-  NOT_COEXISTENT: 'Old and new versions of a component cannot run side by side during a rolling upgrade.',
+  NOT_COEXISTENT:
+    'Old and new versions of a component cannot run side by side during a rolling upgrade.',
   DEPENDENCY_UNMET: 'A release requires a component version no plan can provide first.',
-  DEPENDENCY_BROKEN: 'Upgrading a component would leave another component beside a version it cannot work with.',
+  DEPENDENCY_BROKEN:
+    'Upgrading a component would leave another component beside a version it cannot work with.',
   QUORUM_AT_RISK: 'A cluster cannot keep its quorum while one of its members is upgraded.',
   SHARED_SERVICE: 'Another site relies on a service this campaign upgrades.',
   OUTAGE_EXPECTED: 'In non-smooth mode: the outage a VNF will see.',

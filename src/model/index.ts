@@ -7,3 +7,4 @@ export * from './finding.js';
 export * from './errors.js';
 export * from './cost.js';
 export * from './impact.js';
+export * from './duration.js';

@@ -79,7 +79,12 @@ export interface Vnf {
  * cluster replicating across racks: members of at most `maxDomainsDown` racks out at once).
  */
 export type Cluster =
-  | { readonly name: string; readonly members: readonly string[]; readonly kind: 'quorum'; readonly quorum: number }
+  | {
+      readonly name: string;
+      readonly members: readonly string[];
+      readonly kind: 'quorum';
+      readonly quorum: number;
+    }
   | {
       readonly name: string;
       readonly members: readonly string[];

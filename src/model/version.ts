@@ -4,7 +4,8 @@
  * versions the way semantic versioning does and also handles epochs, revisions and `~`.
  *
  * Ranges: `*`, an exact version, comparators `>=26.0.0 <28` (space or comma = and), prefix
- * wildcards `26.*` (upstream starts with the components `26`), alternatives with `||`.
+ * wildcards `26.*` (upstream starts with the components `26`, any epoch; `2:26.*` pins the
+ * epoch), alternatives with `||`.
  */
 
 export interface Version {
@@ -43,7 +44,8 @@ export function parseVersion(text: string): VersionParse {
   }
   const upstream = rest;
   if (upstream === '') return { ok: false, reason: 'upstream version is empty' };
-  if (!/^\d/.test(upstream)) return { ok: false, reason: `"${upstream}" does not start with a digit` };
+  if (!/^\d/.test(upstream))
+    return { ok: false, reason: `"${upstream}" does not start with a digit` };
   if (!UPSTREAM_CHARS.test(upstream))
     return { ok: false, reason: `"${upstream}" has characters outside [A-Za-z0-9.+~:-]` };
   if (upstream.includes(':')) return { ok: false, reason: 'only one ":" (the epoch) is allowed' };
@@ -110,7 +112,7 @@ export function compareVersionStrings(a: string, b: string): number {
 type Op = '>=' | '>' | '<=' | '<' | '=';
 type Comparator =
   | { readonly kind: 'op'; readonly op: Op; readonly version: Version }
-  | { readonly kind: 'prefix'; readonly parts: readonly string[] }
+  | { readonly kind: 'prefix'; readonly parts: readonly string[]; readonly epoch?: number }
   | { readonly kind: 'any' };
 
 export interface VersionRange {
@@ -138,10 +140,16 @@ export function parseRange(text: string): RangeParse {
         continue;
       }
       if (term.endsWith('.*')) {
-        const parts = term.slice(0, -2).split('.');
+        const epochMatch = /^(\d+):/.exec(term);
+        const body = term.slice(epochMatch ? epochMatch[0].length : 0, -2);
+        const parts = body.split('.');
         if (parts.some((p) => !/^[A-Za-z0-9+~]+$/.test(p)))
-          return { ok: false, reason: `wildcard "${term}" must look like 26.* or 26.2.*` };
-        conj.push({ kind: 'prefix', parts });
+          return { ok: false, reason: `wildcard "${term}" must look like 26.*, 26.2.* or 2:26.*` };
+        conj.push({
+          kind: 'prefix',
+          parts,
+          ...(epochMatch ? { epoch: Number(epochMatch[1]) } : {}),
+        });
         continue;
       }
       const m = /^(>=|<=|>|<|=)?(.+)$/.exec(term);
@@ -166,6 +174,7 @@ function satisfiesComparator(v: Version, c: Comparator): boolean {
     case 'any':
       return true;
     case 'prefix': {
+      if (c.epoch !== undefined && v.epoch !== c.epoch) return false;
       const parts = v.upstream.split('.');
       return c.parts.every((p, i) => parts[i] !== undefined && compareFragment(parts[i], p) === 0);
     }

@@ -12,27 +12,43 @@ export interface ActionChoice {
 }
 
 /** `spare` = members - minAvailable of the instance's VNF (undefined without a VNF). */
-export function chooseAction(instance: Instance, vnf: Vnf | undefined, spare: number | undefined, campaign: Campaign): ActionChoice {
+export function chooseAction(
+  instance: Instance,
+  vnf: Vnf | undefined,
+  spare: number | undefined,
+  campaign: Campaign,
+): ActionChoice {
   const policy = campaign.rollout.instanceAction;
   const redundant = vnf !== undefined && vnf.redundancy !== 'none' && (spare ?? 0) >= 1;
-  if (policy === 'stop-start') return { kind: 'stop-start', reason: 'the campaign stops and starts instances in place' };
+  if (policy === 'stop-start')
+    return { kind: 'stop-start', reason: 'the campaign stops and starts instances in place' };
   if (policy === 'switch-over' && redundant)
     return {
       kind: 'switch-over',
       reason: `${vnf.name} (${vnf.redundancy}) keeps serving on its other members: its VNFM switches over, the instance stays`,
     };
   if (instance.migration === 'none')
-    return { kind: 'stop-start', reason: 'the instance cannot migrate: stopped during the upgrade, started after' };
+    return {
+      kind: 'stop-start',
+      reason: 'the instance cannot migrate: stopped during the upgrade, started after',
+    };
   if (policy === 'cold-migrate' || instance.migration === 'cold')
     return {
       kind: 'cold-migrate',
-      reason: instance.migration === 'cold' ? 'the instance allows only cold migration' : 'the campaign asks for cold migration',
+      reason:
+        instance.migration === 'cold'
+          ? 'the instance allows only cold migration'
+          : 'the campaign asks for cold migration',
     };
-  return { kind: 'live-migrate', reason: 'live migration keeps the instance running (sub-second blackout)' };
+  return {
+    kind: 'live-migrate',
+    reason: 'live migration keeps the instance running (sub-second blackout)',
+  };
 }
 
 /** Whether an action takes the instance out of service (beyond a live-migration blackout). */
 export const isOut = (kind: InstanceActionKind): boolean => kind !== 'live-migrate';
 
 /** Whether an action moves the instance to another host. */
-export const moves = (kind: InstanceActionKind): boolean => kind === 'live-migrate' || kind === 'cold-migrate';
+export const moves = (kind: InstanceActionKind): boolean =>
+  kind === 'live-migrate' || kind === 'cold-migrate';

@@ -10,8 +10,16 @@ import type { StageSpec } from './stages.js';
 import type { World } from './world.js';
 import type { WaveBuilder } from './waves.js';
 
-export function stageBounds(stage: StageSpec, world: World, campaign: Campaign, cap: number, builder: WaveBuilder): Bound[] {
-  const hosts = stage.visits.filter((v) => v.host.state === 'up').map((v) => world.hostIndex.get(v.host.name) ?? -1);
+export function stageBounds(
+  stage: StageSpec,
+  world: World,
+  campaign: Campaign,
+  cap: number,
+  builder: WaveBuilder,
+): Bound[] {
+  const hosts = stage.visits
+    .filter((v) => v.host.state === 'up')
+    .map((v) => world.hostIndex.get(v.host.name) ?? -1);
   const n = hosts.length;
   const bounds: Bound[] = [];
   const s = stage.index;
@@ -87,7 +95,13 @@ export function stageBounds(stage: StageSpec, world: World, campaign: Campaign, 
     const budget = builder.clusterBudget(ci);
     if (!c || budget < 1) continue;
     if (c.kind === 'quorum')
-      bounds.push({ name: `cluster ${c.name}`, value: Math.ceil(m / budget), unit: 'waves', stage: s, why: `${m} members to upgrade, quorum ${c.quorum} leaves ${budget} out at once` });
+      bounds.push({
+        name: `cluster ${c.name}`,
+        value: Math.ceil(m / budget),
+        unit: 'waves',
+        stage: s,
+        why: `${m} members to upgrade, quorum ${c.quorum} leaves ${budget} out at once`,
+      });
     else {
       const domains = clusterMembers.get(ci)?.size ?? 0;
       const perDomain = campaign.rollout.maxPerFailureDomain[c.failureDomain];
@@ -95,8 +109,20 @@ export function stageBounds(stage: StageSpec, world: World, campaign: Campaign, 
       const byHosts = perDomain === undefined ? 0 : Math.ceil(m / (budget * perDomain));
       bounds.push(
         byHosts > byDomains
-          ? { name: `cluster ${c.name}`, value: byHosts, unit: 'waves', stage: s, why: `${m} members; a wave may touch ${budget} ${c.failureDomain}(s) of it and at most ${perDomain} host(s) per ${c.failureDomain}` }
-          : { name: `cluster ${c.name}`, value: byDomains, unit: 'waves', stage: s, why: `${domains} ${c.failureDomain}s to upgrade, ${budget} out at once` },
+          ? {
+              name: `cluster ${c.name}`,
+              value: byHosts,
+              unit: 'waves',
+              stage: s,
+              why: `${m} members; a wave may touch ${budget} ${c.failureDomain}(s) of it and at most ${perDomain} host(s) per ${c.failureDomain}`,
+            }
+          : {
+              name: `cluster ${c.name}`,
+              value: byDomains,
+              unit: 'waves',
+              stage: s,
+              why: `${domains} ${c.failureDomain}s to upgrade, ${budget} out at once`,
+            },
       );
     }
   }
@@ -108,7 +134,12 @@ export function stageBounds(stage: StageSpec, world: World, campaign: Campaign, 
       value: clique.length,
       unit: 'waves',
       stage: s,
-      why: `${clique.length} hosts (e.g. ${clique.slice(0, 3).map((h) => world.hosts[h]?.name).join(', ')}) pairwise cannot share a wave (a VNF, quorum or failure domain allows only one of each pair out): each needs a wave of its own`,
+      why: `${clique.length} hosts (e.g. ${clique
+        .slice(0, 3)
+        .map((h) => world.hosts[h]?.name)
+        .join(
+          ', ',
+        )}) pairwise cannot share a wave (a VNF, quorum or failure domain allows only one of each pair out): each needs a wave of its own`,
     });
 
   // Capacity: in a placement group G, the load left on hosts outside a wave W must fit them:
@@ -179,7 +210,12 @@ const CLIQUE_SEEDS = 64;
  * A set of hosts that pairwise cannot be in one wave (a clique of the conflict graph), found
  * greedily from the most conflicted hosts. Any clique is a true lower bound on the waves.
  */
-function conflictClique(hosts: readonly number[], world: World, campaign: Campaign, builder: WaveBuilder): number[] {
+function conflictClique(
+  hosts: readonly number[],
+  world: World,
+  campaign: Campaign,
+  builder: WaveBuilder,
+): number[] {
   const adj = new Map<number, Set<number>>(hosts.map((h) => [h, new Set<number>()]));
   const link = (group: readonly number[]) => {
     for (let a = 0; a < group.length; a++)
@@ -204,7 +240,9 @@ function conflictClique(hosts: readonly number[], world: World, campaign: Campai
     for (const list of holders.values()) link(list);
   }
   const byCluster = new Map<number, number[]>();
-  for (const h of hosts) for (const ci of builder.clusterIndexesOf(h)) byCluster.set(ci, [...(byCluster.get(ci) ?? []), h]);
+  for (const h of hosts)
+    for (const ci of builder.clusterIndexesOf(h))
+      byCluster.set(ci, [...(byCluster.get(ci) ?? []), h]);
   for (const [ci, members] of byCluster) {
     const c = builder.clusters[ci];
     if (!c || builder.clusterBudget(ci) !== 1) continue;

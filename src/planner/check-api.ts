@@ -6,6 +6,9 @@ import { plan } from './plan.js';
  * Check Smooth Upgrade Conditions: the findings of an optimised planning attempt (static
  * conditions and whatever the planner could not place), blockers first.
  */
-export function check(input: PlanningInput, cost: CostModel = DEFAULT_COST_MODEL): readonly Finding[] {
+export function check(
+  input: PlanningInput,
+  cost: CostModel = DEFAULT_COST_MODEL,
+): readonly Finding[] {
   return plan(input, { strategy: 'optimised' }, cost).findings;
 }

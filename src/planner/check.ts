@@ -24,10 +24,18 @@ import type { World } from './world.js';
 const MAX_LISTED = 5;
 
 function listNames(names: readonly string[]): string {
-  return names.length <= MAX_LISTED ? names.join(', ') : `${names.slice(0, MAX_LISTED).join(', ')} and ${names.length - MAX_LISTED} more`;
+  return names.length <= MAX_LISTED
+    ? names.join(', ')
+    : `${names.slice(0, MAX_LISTED).join(', ')} and ${names.length - MAX_LISTED} more`;
 }
 
-export function conditionFindings(input: PlanningInput, targets: readonly Host[], releases: ReleaseIndex, world: World, cost: CostModel): Finding[] {
+export function conditionFindings(
+  input: PlanningInput,
+  targets: readonly Host[],
+  releases: ReleaseIndex,
+  world: World,
+  cost: CostModel,
+): Finding[] {
   const { campaign, inventory } = input;
   const findings: Finding[] = [];
   const smooth = campaign.mode === 'smooth';
@@ -40,7 +48,10 @@ export function conditionFindings(input: PlanningInput, targets: readonly Host[]
         severity: 'blocker',
         subject: h.name,
         message: `${h.name} is ${h.state}: it cannot be upgraded now`,
-        remedies: [`repair ${h.name} and bring it up`, `or leave it out: targets.exclude: [${h.name}]`],
+        remedies: [
+          `repair ${h.name} and bring it up`,
+          `or leave it out: targets.exclude: [${h.name}]`,
+        ],
       });
     if (h.alarms.length > 0)
       findings.push({
@@ -48,7 +59,11 @@ export function conditionFindings(input: PlanningInput, targets: readonly Host[]
         severity: campaign.guards.alarms === 'strict' ? 'blocker' : 'warning',
         subject: h.name,
         message: `${h.name} has ${h.alarms.length} active alarm(s): ${h.alarms.map((a) => `${a.severity} ${a.code} ${a.message}`.trim()).join('; ')}`,
-        remedies: [`clear the alarm(s) on ${h.name} first`, `or leave it out: targets.exclude: [${h.name}]`, ...(campaign.guards.alarms === 'strict' ? ['or accept it: guards.alarms: lenient'] : [])],
+        remedies: [
+          `clear the alarm(s) on ${h.name} first`,
+          `or leave it out: targets.exclude: [${h.name}]`,
+          ...(campaign.guards.alarms === 'strict' ? ['or accept it: guards.alarms: lenient'] : []),
+        ],
       });
   }
 
@@ -67,7 +82,8 @@ export function conditionFindings(input: PlanningInput, targets: readonly Host[]
       if (!inst) continue;
       if (smooth && isOut(kind)) {
         if (v < 0) notMigratable.push(inst.name);
-        else if ((world.budgets[v]?.out ?? 0) < 1) notRedundant.set(v, [...(notRedundant.get(v) ?? []), inst.name]);
+        else if ((world.budgets[v]?.out ?? 0) < 1)
+          notRedundant.set(v, [...(notRedundant.get(v) ?? []), inst.name]);
       }
       if (kind === 'live-migrate') {
         const blackout = liveMigrationBlackoutMs(world.mem[i] ?? 0, cost);
@@ -84,7 +100,11 @@ export function conditionFindings(input: PlanningInput, targets: readonly Host[]
       severity: 'blocker',
       subject: vnf.name,
       message: `${vnf.name} has ${members} member(s) and needs ${vnf.minAvailable} serving: ${listNames(names)} would be out of service (${world.action[world.instances.findIndex((x) => x.name === names[0])]?.reason ?? 'cannot migrate live'})`,
-      remedies: [`scale ${vnf.name} out to ${vnf.minAvailable + 1} members (anti-affinity ${vnf.antiAffinity})`, 'or accept its outage: mode: non-smooth', 'or make its instances live-migratable'],
+      remedies: [
+        `scale ${vnf.name} out to ${vnf.minAvailable + 1} members (anti-affinity ${vnf.antiAffinity})`,
+        'or accept its outage: mode: non-smooth',
+        'or make its instances live-migratable',
+      ],
     });
   }
   if (notMigratable.length > 0)
@@ -93,7 +113,11 @@ export function conditionFindings(input: PlanningInput, targets: readonly Host[]
       severity: 'blocker',
       subject: listNames(notMigratable),
       message: `${notMigratable.length} instance(s) outside any redundant VNF cannot live-migrate and would be interrupted: ${listNames(notMigratable)}`,
-      remedies: ['enable live migration for them (shared storage or block migration)', 'or accept their outage: mode: non-smooth', 'or exclude their hosts: targets.exclude'],
+      remedies: [
+        'enable live migration for them (shared storage or block migration)',
+        'or accept their outage: mode: non-smooth',
+        'or exclude their hosts: targets.exclude',
+      ],
     });
   if (overBudget.length > 0)
     findings.push({
@@ -101,7 +125,10 @@ export function conditionFindings(input: PlanningInput, targets: readonly Host[]
       severity: 'warning',
       subject: listNames(overBudget.map((o) => o.split(' ')[0] ?? o)),
       message: `${overBudget.length} instance(s) would see a live-migration blackout above their budget: ${listNames(overBudget)}`,
-      remedies: ['use switch-over for their VNFs (rollout.instanceAction: switch-over)', 'or raise guards.maxInterruption / toleratedInterruption if the VNF copes'],
+      remedies: [
+        'use switch-over for their VNFs (rollout.instanceAction: switch-over)',
+        'or raise guards.maxInterruption / toleratedInterruption if the VNF copes',
+      ],
     });
 
   // Clusters that cannot lose a member.
@@ -115,7 +142,11 @@ export function conditionFindings(input: PlanningInput, targets: readonly Host[]
         severity: 'blocker',
         subject: c.name,
         message: `cluster ${c.name} has ${c.members.length} members (${down.length} down) and needs ${c.quorum}: upgrading ${touched[0]} would break quorum`,
-        remedies: [down.length > 0 ? `bring ${listNames(down)} back up first` : `add a member to ${c.name} (${c.members.length + 1} members keep quorum ${c.quorum} with one out)`],
+        remedies: [
+          down.length > 0
+            ? `bring ${listNames(down)} back up first`
+            : `add a member to ${c.name} (${c.members.length + 1} members keep quorum ${c.quorum} with one out)`,
+        ],
       });
   }
 
@@ -124,7 +155,13 @@ export function conditionFindings(input: PlanningInput, targets: readonly Host[]
 }
 
 /** Upgrade paths, side-by-side compatibility and unknown versions. */
-function versionFindings(campaign: Campaign, changing: readonly Host[], releases: ReleaseIndex, allHosts: readonly Host[], smooth: boolean): Finding[] {
+function versionFindings(
+  campaign: Campaign,
+  changing: readonly Host[],
+  releases: ReleaseIndex,
+  allHosts: readonly Host[],
+  smooth: boolean,
+): Finding[] {
   const findings: Finding[] = [];
   for (const u of campaign.upgrades) {
     const target = releases.get(u.component, u.to);
@@ -133,7 +170,8 @@ function versionFindings(campaign: Campaign, changing: readonly Host[], releases
     for (const h of changing) {
       const from = componentVersion(h, u.component);
       if (from === undefined || compareVersionStrings(from, u.to) >= 0) continue;
-      if (!satisfies(from, target.upgradeFrom)) skips.set(from, [...(skips.get(from) ?? []), h.name]);
+      if (!satisfies(from, target.upgradeFrom))
+        skips.set(from, [...(skips.get(from) ?? []), h.name]);
     }
     for (const [from, hosts] of skips) {
       const path = upgradePath(u.component, from, u.to, releases);
@@ -162,7 +200,12 @@ function versionFindings(campaign: Campaign, changing: readonly Host[], releases
         severity: smooth ? 'blocker' : 'warning',
         subject: u.component,
         message: `${u.component} ${u.to} cannot run beside ${clash.join(', ')} (it coexists with ${target.coexistsWith.source}): a rolling upgrade would mix them`,
-        remedies: smooth ? ['upgrade through a release that coexists with both', 'or upgrade all at once: mode: non-smooth'] : ['all hosts of the component are upgraded in one outage window'],
+        remedies: smooth
+          ? [
+              'upgrade through a release that coexists with both',
+              'or upgrade all at once: mode: non-smooth',
+            ]
+          : ['all hosts of the component are upgraded in one outage window'],
       });
     for (const v of old)
       if (!releases.get(u.component, v))
@@ -178,7 +221,12 @@ function versionFindings(campaign: Campaign, changing: readonly Host[], releases
 }
 
 /** Shortest chain of intermediate releases from → … → (excluding `to`), or undefined. */
-export function upgradePath(component: string, from: string, to: string, releases: ReleaseIndex): string[] | undefined {
+export function upgradePath(
+  component: string,
+  from: string,
+  to: string,
+  releases: ReleaseIndex,
+): string[] | undefined {
   const all = releases.releases(component);
   const prev = new Map<string, string>();
   const queue = [from];
@@ -186,13 +234,19 @@ export function upgradePath(component: string, from: string, to: string, release
   while (queue.length > 0) {
     const cur = queue.shift() as string;
     for (const r of all) {
-      if (seen.has(r.version) || compareVersionStrings(r.version, cur) <= 0 || compareVersionStrings(r.version, to) > 0) continue;
+      if (
+        seen.has(r.version) ||
+        compareVersionStrings(r.version, cur) <= 0 ||
+        compareVersionStrings(r.version, to) > 0
+      )
+        continue;
       if (!satisfies(cur, r.upgradeFrom)) continue;
       seen.add(r.version);
       prev.set(r.version, cur);
       if (compareVersionStrings(r.version, to) === 0) {
         const path: string[] = [];
-        for (let v = prev.get(r.version); v !== undefined && v !== from; v = prev.get(v)) path.unshift(v);
+        for (let v = prev.get(r.version); v !== undefined && v !== from; v = prev.get(v))
+          path.unshift(v);
         return path;
       }
       queue.push(r.version);
@@ -201,12 +255,18 @@ export function upgradePath(component: string, from: string, to: string, release
   return undefined;
 }
 
-function sharedServiceFindings(input: PlanningInput, changing: readonly Host[], releases: ReleaseIndex): Finding[] {
+function sharedServiceFindings(
+  input: PlanningInput,
+  changing: readonly Host[],
+  releases: ReleaseIndex,
+): Finding[] {
   const { inventory, campaign } = input;
   const findings: Finding[] = [];
   for (const s of inventory.sharedServices) {
     const u = campaign.upgrades.find((x) => x.component === s.component);
-    const providers = changing.filter((h) => h.site === s.providedBy && componentVersion(h, s.component) !== undefined);
+    const providers = changing.filter(
+      (h) => h.site === s.providedBy && componentVersion(h, s.component) !== undefined,
+    );
     if (!u || providers.length === 0) continue;
     // Components of the other sites that require the shared one.
     for (const h of inventory.hosts) {
@@ -220,20 +280,28 @@ function sharedServiceFindings(input: PlanningInput, changing: readonly Host[], 
             severity: 'blocker',
             subject: `${s.component}@${s.providedBy}`,
             message: `${h.site} uses ${s.component} of ${s.providedBy}; its ${c.name} ${c.version} (e.g. on ${h.name}) requires ${s.component} ${req.range.source}, but this campaign upgrades it to ${u.to}`,
-            remedies: [`upgrade ${c.name} in ${h.site} first`, `or keep ${s.component} within ${req.range.source}`],
+            remedies: [
+              `upgrade ${c.name} in ${h.site} first`,
+              `or keep ${s.component} within ${req.range.source}`,
+            ],
           });
           break;
         }
       }
     }
-    const cluster = inventory.clusters.find((c) => providers.every((p) => c.members.includes(p.name)));
+    const cluster = inventory.clusters.find((c) =>
+      providers.every((p) => c.members.includes(p.name)),
+    );
     if (!cluster)
       findings.push({
         code: 'SHARED_SERVICE',
         severity: campaign.mode === 'smooth' ? 'blocker' : 'warning',
         subject: `${s.component}@${s.providedBy}`,
         message: `${s.usedBy.join(', ')} rely on ${s.component} of ${s.providedBy}, which no cluster keeps available while ${listNames(providers.map((p) => p.name))} is upgraded`,
-        remedies: [`run ${s.component} on a cluster with quorum (declare it under clusters)`, `or schedule the outage with ${s.usedBy.join(', ')}`],
+        remedies: [
+          `run ${s.component} on a cluster with quorum (declare it under clusters)`,
+          `or schedule the outage with ${s.usedBy.join(', ')}`,
+        ],
       });
     else
       findings.push({
@@ -271,7 +339,10 @@ export function unplannedFindings(unplanned: readonly UnplannedDetail[], world: 
       if (world.group[h] !== g || !world.eligible[h]) continue;
       freeV += world.freeVcpu(h);
       freeM += world.freeMem(h);
-      caps.push({ v: world.hosts[h]?.capacity.vcpu ?? 0, m: world.hosts[h]?.capacity.memoryMiB ?? 0 });
+      caps.push({
+        v: world.hosts[h]?.capacity.vcpu ?? 0,
+        m: world.hosts[h]?.capacity.memoryMiB ?? 0,
+      });
     }
     let needV = 0;
     let needM = 0;
@@ -289,7 +360,11 @@ export function unplannedFindings(unplanned: readonly UnplannedDetail[], world: 
     }
     caps.sort((a, b) => a.v - b.v);
     const typical = caps[Math.floor(caps.length / 2)] ?? { v: 64, m: 262144 };
-    const hostsNeeded = Math.max(1, Math.ceil(needV / Math.max(1, typical.v)), Math.ceil(needM / Math.max(1, typical.m)));
+    const hostsNeeded = Math.max(
+      1,
+      Math.ceil(needV / Math.max(1, typical.v)),
+      Math.ceil(needM / Math.max(1, typical.m)),
+    );
     const [site, az, aggregate] = (world.groupKeys[g] ?? '').split('/');
     const where = `${site}${az && az !== '-' ? ` ${az}` : ''}${aggregate && aggregate !== '-' ? ` (aggregate ${aggregate})` : ''}`;
     findings.push({
@@ -299,13 +374,17 @@ export function unplannedFindings(unplanned: readonly UnplannedDetail[], world: 
       message: `${list.length} host(s) in ${where} cannot be evacuated: ${list[0]?.reason ?? ''}`,
       remedies: [
         `add ${hostsNeeded} more host(s) with ≥ ${typical.v} vCPU / ${Math.round(typical.m / 1024)} GiB in ${where}` +
-          (needV <= 0 && needM <= 0 ? ' (spare capacity exists but anti-affinity or fragmentation leaves no valid destination)' : ''),
+          (needV <= 0 && needM <= 0
+            ? ' (spare capacity exists but anti-affinity or fragmentation leaves no valid destination)'
+            : ''),
         'or free capacity there (shrink or move workloads)',
         'or upgrade those hosts with their instances stopped: mode: non-smooth',
       ],
     });
   }
-  for (const u of unplanned.filter((x) => x.kind === 'domain' || x.kind === 'receiving' || x.kind === 'anti-affinity'))
+  for (const u of unplanned.filter(
+    (x) => x.kind === 'domain' || x.kind === 'receiving' || x.kind === 'anti-affinity',
+  ))
     findings.push({
       code: 'NO_PROGRESS',
       severity: 'blocker',
@@ -317,16 +396,24 @@ export function unplannedFindings(unplanned: readonly UnplannedDetail[], world: 
 }
 
 /** In non-smooth mode: the outage each VNF will see, wave by wave. */
-export function outageFindings(stages: readonly Stage[], world: World, campaign: Campaign): Finding[] {
+export function outageFindings(
+  stages: readonly Stage[],
+  world: World,
+  campaign: Campaign,
+): Finding[] {
   if (campaign.mode === 'smooth') return [];
   const outage = new Map<string, number>();
   for (const st of stages)
     for (const w of st.waves) {
       const out = new Map<string, number>();
-      for (const h of w.hosts) for (const a of h.instanceActions) if (a.vnf !== undefined && a.kind !== 'live-migrate') out.set(a.vnf, (out.get(a.vnf) ?? 0) + 1);
+      for (const h of w.hosts)
+        for (const a of h.instanceActions)
+          if (a.vnf !== undefined && a.kind !== 'live-migrate')
+            out.set(a.vnf, (out.get(a.vnf) ?? 0) + 1);
       for (const [vnf, n] of out) {
         const v = world.vnfIndex.get(vnf) ?? -1;
-        if (n > (world.budgets[v]?.out ?? 0)) outage.set(vnf, (outage.get(vnf) ?? 0) + w.predictedSeconds);
+        if (n > (world.budgets[v]?.out ?? 0))
+          outage.set(vnf, (outage.get(vnf) ?? 0) + w.predictedSeconds);
       }
     }
   return [...outage].map(([vnf, seconds]) => ({

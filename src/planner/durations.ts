@@ -22,7 +22,11 @@ export interface MigrationCost {
 
 const ACTIVATION_RANK: Record<Activation, number> = { none: 0, restart: 1, reboot: 2 };
 
-export function activationOf(change: ComponentChange, campaign: Campaign, releases: ReleaseIndex): Activation {
+export function activationOf(
+  change: ComponentChange,
+  campaign: Campaign,
+  releases: ReleaseIndex,
+): Activation {
   const override = campaign.upgrades.find((u) => u.component === change.component)?.activation;
   return override ?? releases.get(change.component, change.to)?.activation ?? 'restart';
 }
@@ -31,7 +35,11 @@ export function activationOf(change: ComponentChange, campaign: Campaign, releas
 export function evacuationSeconds(migrations: readonly MigrationCost[], cost: CostModel): number {
   const lanes = new Array<number>(Math.max(1, cost.concurrentMigrationsPerHost)).fill(0);
   const times = migrations
-    .map((m) => (m.kind === 'live-migrate' ? liveMigrationSeconds(m.memoryMiB, cost) : coldMigrationSeconds(m.memoryMiB, cost)))
+    .map((m) =>
+      m.kind === 'live-migrate'
+        ? liveMigrationSeconds(m.memoryMiB, cost)
+        : coldMigrationSeconds(m.memoryMiB, cost),
+    )
     .sort((a, b) => b - a);
   for (const t of times) {
     let best = 0;
@@ -48,48 +56,114 @@ export interface HostStepsInput {
   readonly notify: boolean;
 }
 
-export function hostSteps(input: HostStepsInput, campaign: Campaign, releases: ReleaseIndex, cost: CostModel): Step[] {
+export function hostSteps(
+  input: HostStepsInput,
+  campaign: Campaign,
+  releases: ReleaseIndex,
+  cost: CostModel,
+): Step[] {
   const t = campaign.timeouts;
   const steps: Step[] = [];
   const api = cost.apiStepSeconds;
   const affected = input.migrations.length + input.stayingInstances > 0;
   if (input.notify && affected)
-    steps.push({ kind: 'notify-vnfm', expectedSeconds: campaign.coordination.leadTime, timeoutSeconds: campaign.coordination.leadTime + campaign.coordination.ackTimeout });
-  steps.push({ kind: 'disable-scheduling', expectedSeconds: api, timeoutSeconds: Math.max(60, api * 10) });
+    steps.push({
+      kind: 'notify-vnfm',
+      expectedSeconds: campaign.coordination.leadTime,
+      timeoutSeconds: campaign.coordination.leadTime + campaign.coordination.ackTimeout,
+    });
+  steps.push({
+    kind: 'disable-scheduling',
+    expectedSeconds: api,
+    timeoutSeconds: Math.max(60, api * 10),
+  });
   if (input.migrations.length > 0)
-    steps.push({ kind: 'evacuate', expectedSeconds: round(evacuationSeconds(input.migrations, cost)), timeoutSeconds: t.evacuate });
-  if (campaign.backup.length > 0) steps.push({ kind: 'backup', expectedSeconds: cost.backupSeconds, timeoutSeconds: Math.max(t.install, cost.backupSeconds * 4) });
+    steps.push({
+      kind: 'evacuate',
+      expectedSeconds: round(evacuationSeconds(input.migrations, cost)),
+      timeoutSeconds: t.evacuate,
+    });
+  if (campaign.backup.length > 0)
+    steps.push({
+      kind: 'backup',
+      expectedSeconds: cost.backupSeconds,
+      timeoutSeconds: Math.max(t.install, cost.backupSeconds * 4),
+    });
   let strongest: Activation = 'none';
   let activateSeconds = 0;
   let verifySeconds = 0;
   for (const c of input.changes) {
     const rel = releases.get(c.component, c.to);
     const d = rel?.durations ?? { install: 300, activate: 120, verify: 60 };
-    steps.push({ kind: 'install', component: c.component, from: c.from, to: c.to, expectedSeconds: d.install, timeoutSeconds: t.install });
+    steps.push({
+      kind: 'install',
+      component: c.component,
+      from: c.from,
+      to: c.to,
+      expectedSeconds: d.install,
+      timeoutSeconds: t.install,
+    });
     const a = activationOf(c, campaign, releases);
-    if (a === 'restart') steps.push({ kind: 'activate', component: c.component, activation: 'restart', expectedSeconds: d.activate, timeoutSeconds: t.activate });
+    if (a === 'restart')
+      steps.push({
+        kind: 'activate',
+        component: c.component,
+        activation: 'restart',
+        expectedSeconds: d.activate,
+        timeoutSeconds: t.activate,
+      });
     if (ACTIVATION_RANK[a] > ACTIVATION_RANK[strongest]) strongest = a;
     if (a === 'reboot') activateSeconds = Math.max(activateSeconds, d.activate);
     verifySeconds = Math.max(verifySeconds, d.verify);
   }
   if (strongest === 'reboot') {
     // One reboot activates everything installed on the host; per-component restarts are moot.
-    for (let k = steps.length - 1; k >= 0; k--) if (steps[k]?.kind === 'activate') steps.splice(k, 1);
-    steps.push({ kind: 'activate', activation: 'reboot', expectedSeconds: activateSeconds, timeoutSeconds: t.activate });
+    for (let k = steps.length - 1; k >= 0; k--)
+      if (steps[k]?.kind === 'activate') steps.splice(k, 1);
+    steps.push({
+      kind: 'activate',
+      activation: 'reboot',
+      expectedSeconds: activateSeconds,
+      timeoutSeconds: t.activate,
+    });
   }
-  steps.push({ kind: 'verify', expectedSeconds: Math.max(verifySeconds, 30), timeoutSeconds: t.verify });
-  if (input.stayingInstances > 0) steps.push({ kind: 'restore-instances', expectedSeconds: api * input.stayingInstances, timeoutSeconds: Math.max(300, api * input.stayingInstances * 10) });
-  steps.push({ kind: 'enable-scheduling', expectedSeconds: api, timeoutSeconds: Math.max(60, api * 10) });
-  if (input.notify && affected) steps.push({ kind: 'notify-complete', expectedSeconds: api, timeoutSeconds: Math.max(60, api * 10) });
+  steps.push({
+    kind: 'verify',
+    expectedSeconds: Math.max(verifySeconds, 30),
+    timeoutSeconds: t.verify,
+  });
+  if (input.stayingInstances > 0)
+    steps.push({
+      kind: 'restore-instances',
+      expectedSeconds: api * input.stayingInstances,
+      timeoutSeconds: Math.max(300, api * input.stayingInstances * 10),
+    });
+  steps.push({
+    kind: 'enable-scheduling',
+    expectedSeconds: api,
+    timeoutSeconds: Math.max(60, api * 10),
+  });
+  if (input.notify && affected)
+    steps.push({
+      kind: 'notify-complete',
+      expectedSeconds: api,
+      timeoutSeconds: Math.max(60, api * 10),
+    });
   return steps;
 }
 
-export const totalSeconds = (steps: readonly Step[]): number => round(steps.reduce((s, x) => s + x.expectedSeconds, 0));
+export const totalSeconds = (steps: readonly Step[]): number =>
+  round(steps.reduce((s, x) => s + x.expectedSeconds, 0));
 
 export const round = (x: number): number => Math.round(x * 10) / 10;
 
 /** Predicted interruption of one instance, in milliseconds. */
-export function interruptionMs(kind: InstanceAction['kind'], memoryMiB: number, hostSeconds: number, cost: CostModel): number {
+export function interruptionMs(
+  kind: InstanceAction['kind'],
+  memoryMiB: number,
+  hostSeconds: number,
+  cost: CostModel,
+): number {
   switch (kind) {
     case 'live-migrate':
       return liveMigrationBlackoutMs(memoryMiB, cost);

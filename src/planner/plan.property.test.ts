@@ -17,7 +17,13 @@ const settings = fc.record({
   shape: fc.constantFrom(...INVENTORY_SHAPES),
   utilisation: fc.option(fc.double({ min: 0.2, max: 0.95, noNaN: true }), { nil: undefined }),
   mode: fc.constantFrom('smooth' as const, 'smooth' as const, 'non-smooth' as const),
-  instanceAction: fc.constantFrom('live-migrate' as const, 'live-migrate' as const, 'switch-over' as const, 'cold-migrate' as const, 'stop-start' as const),
+  instanceAction: fc.constantFrom(
+    'live-migrate' as const,
+    'live-migrate' as const,
+    'switch-over' as const,
+    'cold-migrate' as const,
+    'stop-start' as const,
+  ),
   maxParallel: fc.oneof(
     fc.integer({ min: 1, max: 8 }).map((value) => ({ kind: 'absolute' as const, value })),
     fc.integer({ min: 5, max: 50 }).map((value) => ({ kind: 'percent' as const, value })),
@@ -30,7 +36,12 @@ describe('planner on seeded random clouds', () => {
     let clouds = 0;
     fc.assert(
       fc.property(settings, (s) => {
-        const cloud = generateCloud({ hosts: s.hosts, seed: s.seed, shape: s.shape, ...(s.utilisation !== undefined ? { utilisation: s.utilisation } : {}) });
+        const cloud = generateCloud({
+          hosts: s.hosts,
+          seed: s.seed,
+          shape: s.shape,
+          ...(s.utilisation !== undefined ? { utilisation: s.utilisation } : {}),
+        });
         const inventory = compileInventory(cloud.inventory);
         const catalog = compileCatalog(cloud.catalog);
         const base = compileCampaign(cloud.campaign);
@@ -49,9 +60,13 @@ describe('planner on seeded random clouds', () => {
         for (const strategy of STRATEGIES) {
           const p = plan(input, { strategy });
           const violation = verifyPlan(p, input);
-          expect(violation, `${strategy} ${JSON.stringify(s)}: ${violation?.message}`).toBeUndefined();
+          expect(
+            violation,
+            `${strategy} ${JSON.stringify(s)}: ${violation?.message}`,
+          ).toBeUndefined();
           // The bounds hold for complete plans; a partial plan says why with a blocker.
-          if (p.unplanned.length === 0) expect(p.summary.waves).toBeGreaterThanOrEqual(p.summary.wavesLowerBound);
+          if (p.unplanned.length === 0)
+            expect(p.summary.waves).toBeGreaterThanOrEqual(p.summary.wavesLowerBound);
           else expect(p.findings.some((f) => f.severity === 'blocker')).toBe(true);
         }
       }),

@@ -17,7 +17,12 @@ import {
 } from '../model/index.js';
 import type { PlanOptions, PlanningInput } from './index.js';
 import { stageBounds } from './bounds.js';
-import { conditionFindings, unplannedFindings, outageFindings, type UnplannedDetail } from './check.js';
+import {
+  conditionFindings,
+  unplannedFindings,
+  outageFindings,
+  type UnplannedDetail,
+} from './check.js';
 import { hostSteps, interruptionMs, round, totalSeconds } from './durations.js';
 import { moves } from './actions.js';
 import { ReleaseIndex } from './releases.js';
@@ -26,7 +31,11 @@ import { selectTargets } from './targets.js';
 import { WaveBuilder, type BuiltWave } from './waves.js';
 import { World } from './world.js';
 
-export function plan(input: PlanningInput, options: PlanOptions, cost: CostModel = DEFAULT_COST_MODEL): Plan {
+export function plan(
+  input: PlanningInput,
+  options: PlanOptions,
+  cost: CostModel = DEFAULT_COST_MODEL,
+): Plan {
   const { inventory, catalog, campaign } = input;
   const releases = new ReleaseIndex(catalog);
   const targets = selectTargets(inventory, campaign);
@@ -50,8 +59,19 @@ export function plan(input: PlanningInput, options: PlanOptions, cost: CostModel
   for (const spec of analysis.stages) {
     const campaignCap = resolveParallelism(campaign.rollout.maxParallel, spec.visits.length);
     const cap =
-      options.strategy === 'serial' ? 1 : options.strategy === 'fixed-parallel' ? Math.min(campaignCap, options.fixedParallel ?? 2) : campaignCap;
-    const builder = new WaveBuilder({ world, campaign, strategy: options.strategy, cap, pending, clusters: inventory.clusters });
+      options.strategy === 'serial'
+        ? 1
+        : options.strategy === 'fixed-parallel'
+          ? Math.min(campaignCap, options.fixedParallel ?? 2)
+          : campaignCap;
+    const builder = new WaveBuilder({
+      world,
+      campaign,
+      strategy: options.strategy,
+      cap,
+      pending,
+      clusters: inventory.clusters,
+    });
     const stageB = stageBounds(spec, world, campaign, campaignCap, builder);
     bounds.push(...stageB);
     const stageLB = Math.max(0, ...stageB.map((b) => b.value));
@@ -60,12 +80,24 @@ export function plan(input: PlanningInput, options: PlanOptions, cost: CostModel
     for (const u of built.unplanned) {
       pending[world.hostIndex.get(u.visit.host.name) ?? -1] = 0;
       unplanned.push({ host: u.visit.host.name, stage: spec.index, reason: u.reason });
-      unplannedDetail.push({ host: u.visit.host, reason: u.reason, kind: u.kind, stage: spec.index });
+      unplannedDetail.push({
+        host: u.visit.host,
+        reason: u.reason,
+        kind: u.kind,
+        stage: spec.index,
+      });
     }
     const waves = built.waves.map((bw) => toWave(bw, ++waveNumber));
     let minHost = Number.POSITIVE_INFINITY;
     for (const v of spec.visits) {
-      const bare = totalSeconds(hostSteps({ changes: v.changes, migrations: [], stayingInstances: 0, notify: false }, campaign, releases, cost));
+      const bare = totalSeconds(
+        hostSteps(
+          { changes: v.changes, migrations: [], stayingInstances: 0, notify: false },
+          campaign,
+          releases,
+          cost,
+        ),
+      );
       minHost = Math.min(minHost, bare);
     }
     if (Number.isFinite(minHost)) secondsLowerBound += stageLB * minHost;
@@ -81,7 +113,9 @@ export function plan(input: PlanningInput, options: PlanOptions, cost: CostModel
 
   function toWave(bw: BuiltWave, index: number): Wave {
     const hosts: HostOperation[] = bw.hosts.map((wh) => {
-      const migrations = wh.actions.filter((a) => moves(a.kind)).map((a) => ({ kind: a.kind, memoryMiB: world.mem[a.instance] ?? 0 }));
+      const migrations = wh.actions
+        .filter((a) => moves(a.kind))
+        .map((a) => ({ kind: a.kind, memoryMiB: world.mem[a.instance] ?? 0 }));
       const staying = wh.actions.length - migrations.length;
       const notify =
         campaign.coordination.notifyVnfm &&
@@ -89,7 +123,12 @@ export function plan(input: PlanningInput, options: PlanOptions, cost: CostModel
           const v = world.vnfOf[a.instance] ?? -1;
           return v >= 0 && world.vnfs[v]?.vnfm !== undefined;
         });
-      const steps = hostSteps({ changes: wh.visit.changes, migrations, stayingInstances: staying, notify }, campaign, releases, cost);
+      const steps = hostSteps(
+        { changes: wh.visit.changes, migrations, stayingInstances: staying, notify },
+        campaign,
+        releases,
+        cost,
+      );
       const seconds = totalSeconds(steps);
       const instanceActions: InstanceAction[] = wh.actions.map((a) => {
         const inst = world.instances[a.instance];
@@ -104,9 +143,21 @@ export function plan(input: PlanningInput, options: PlanOptions, cost: CostModel
           reason: world.action[a.instance]?.reason ?? '',
         };
       });
-      return { host: wh.visit.host.name, changes: wh.visit.changes, steps, instanceActions, predictedSeconds: seconds, reason: wh.why };
+      return {
+        host: wh.visit.host.name,
+        changes: wh.visit.changes,
+        steps,
+        instanceActions,
+        predictedSeconds: seconds,
+        reason: wh.why,
+      };
     });
-    return { index, hosts, predictedSeconds: round(Math.max(0, ...hosts.map((h) => h.predictedSeconds))), reason: bw.reason };
+    return {
+      index,
+      hosts,
+      predictedSeconds: round(Math.max(0, ...hosts.map((h) => h.predictedSeconds))),
+      reason: bw.reason,
+    };
   }
 
   let migrations = 0;
@@ -117,7 +168,9 @@ export function plan(input: PlanningInput, options: PlanOptions, cost: CostModel
     if (m > 1) multiMoved++;
   }
   const waveCount = stages.reduce((s, st) => s + st.waves.length, 0);
-  const predictedSeconds = round(stages.reduce((s, st) => s + st.waves.reduce((x, w) => x + w.predictedSeconds, 0), 0));
+  const predictedSeconds = round(
+    stages.reduce((s, st) => s + st.waves.reduce((x, w) => x + w.predictedSeconds, 0), 0),
+  );
   const findings: Finding[] = [
     ...analysis.findings,
     ...conditionFindings(input, targets, releases, world, cost),
@@ -158,7 +211,12 @@ export function plan(input: PlanningInput, options: PlanOptions, cost: CostModel
 const SEVERITY_ORDER = { blocker: 0, warning: 1, info: 2 } as const;
 
 function sortFindings(findings: Finding[]): Finding[] {
-  return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.code.localeCompare(b.code) || a.subject.localeCompare(b.subject));
+  return findings.sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      a.code.localeCompare(b.code) ||
+      a.subject.localeCompare(b.subject),
+  );
 }
 
 function describeRoles(roleLists: readonly (readonly string[])[]): string {

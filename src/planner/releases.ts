@@ -15,7 +15,9 @@ export class ReleaseIndex {
   get(component: string, version: string): Release | undefined {
     const hit = this.exact.get(`${component}\u0000${version}`);
     if (hit) return hit;
-    return this.byComponent.get(component)?.find((r) => compareVersionStrings(r.version, version) === 0);
+    return this.byComponent
+      .get(component)
+      ?.find((r) => compareVersionStrings(r.version, version) === 0);
   }
 
   releases(component: string): readonly Release[] {

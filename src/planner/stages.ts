@@ -54,7 +54,8 @@ export function hostChanges(host: Host, campaign: Campaign): ComponentChange[] {
   const changes: ComponentChange[] = [];
   for (const u of campaign.upgrades) {
     const from = componentVersion(host, u.component);
-    if (from !== undefined && compareVersionStrings(from, u.to) < 0) changes.push({ component: u.component, from, to: u.to });
+    if (from !== undefined && compareVersionStrings(from, u.to) < 0)
+      changes.push({ component: u.component, from, to: u.to });
   }
   return changes;
 }
@@ -81,7 +82,7 @@ export function analyseStages(
   for (const h of siteHosts)
     for (const c of h.components) {
       let versions = present.get(c.name);
-      if (!versions) present.set(c.name, (versions = new Map()));
+      if (!versions) present.set(c.name, (versions = new Map<string, string>()));
       if (!versions.has(c.version)) versions.set(c.version, h.name);
     }
 
@@ -93,7 +94,9 @@ export function analyseStages(
         severity: 'blocker',
         subject: u.component,
         message: `${u.component} ${u.to} is not in the catalogue`,
-        remedies: [`add release ${u.to} of ${u.component} to the catalogue, or pick one of its releases`],
+        remedies: [
+          `add release ${u.to} of ${u.component} to the catalogue, or pick one of its releases`,
+        ],
       });
       continue;
     }
@@ -106,14 +109,20 @@ export function analyseStages(
       if (bad.length === 0) continue;
       const plannedTo = upgraded.get(req.component);
       if (plannedTo !== undefined && satisfies(plannedTo, req.range)) {
-        edges.push({ from: req.component, to: u.component, why: `${u.component} ${u.to} requires ${req.component} ${req.range.source} everywhere in the site` });
+        edges.push({
+          from: req.component,
+          to: u.component,
+          why: `${u.component} ${u.to} requires ${req.component} ${req.range.source} everywhere in the site`,
+        });
       } else {
         findings.push({
           code: 'DEPENDENCY_UNMET',
           severity: 'blocker',
           subject: u.component,
           message: `${u.component} ${u.to} requires ${req.component} ${req.range.source} in the site, but ${bad.map(([v, h]) => `${h} has ${v}`).join(', ')}`,
-          remedies: [`add ${req.component} at a version in ${req.range.source} to the campaign (it is upgraded first)`],
+          remedies: [
+            `add ${req.component} at a version in ${req.range.source} to the campaign (it is upgraded first)`,
+          ],
         });
       }
     }
@@ -123,15 +132,25 @@ export function analyseStages(
       for (const [version, exampleHost] of versions) {
         const rel = releases.get(component, version);
         for (const req of rel?.requires ?? []) {
-          if (req.component !== u.component || req.scope !== 'site' || satisfies(u.to, req.range)) continue;
+          if (req.component !== u.component || req.scope !== 'site' || satisfies(u.to, req.range))
+            continue;
           const theirTarget = upgraded.get(component);
-          const theirRelease = theirTarget === undefined ? undefined : releases.get(component, theirTarget);
+          const theirRelease =
+            theirTarget === undefined ? undefined : releases.get(component, theirTarget);
           const oldOk = (present.get(u.component) ?? new Map<string, string>()).keys();
           const acceptsOld = theirRelease
-            ? [...oldOk].every((v) => theirRelease.requires.every((r) => r.component !== u.component || satisfies(v, r.range)))
+            ? [...oldOk].every((v) =>
+                theirRelease.requires.every(
+                  (r) => r.component !== u.component || satisfies(v, r.range),
+                ),
+              )
             : false;
           if (theirRelease && acceptsOld) {
-            edges.push({ from: component, to: u.component, why: `${component} ${version} cannot run beside ${u.component} ${u.to} (needs ${req.range.source})` });
+            edges.push({
+              from: component,
+              to: u.component,
+              why: `${component} ${version} cannot run beside ${u.component} ${u.to} (needs ${req.range.source})`,
+            });
           } else {
             findings.push({
               code: 'DEPENDENCY_BROKEN',
@@ -139,8 +158,12 @@ export function analyseStages(
               subject: component,
               message: `${component} ${version} (e.g. on ${exampleHost}) requires ${u.component} ${req.range.source}: upgrading ${u.component} to ${u.to} would break it${theirRelease ? `, and ${component} ${theirTarget} does not accept the old ${u.component}` : ''}`,
               remedies: theirRelease
-                ? [`use a release of ${component} that accepts both the old and the new ${u.component}`]
-                : [`add ${component} to the campaign at a release that accepts ${u.component} ${u.to}`],
+                ? [
+                    `use a release of ${component} that accepts both the old and the new ${u.component}`,
+                  ]
+                : [
+                    `add ${component} to the campaign at a release that accepts ${u.component} ${u.to}`,
+                  ],
             });
           }
         }
@@ -148,7 +171,11 @@ export function analyseStages(
     }
   }
 
-  const layers = layerComponents(campaign.upgrades.map((u) => u.component), edges, findings);
+  const layers = layerComponents(
+    campaign.upgrades.map((u) => u.component),
+    edges,
+    findings,
+  );
   const successors = new Map<string, Set<string>>();
   for (const e of edges) {
     let s = successors.get(e.from);
@@ -172,8 +199,12 @@ export function analyseStages(
     .sort((a, b) => a - b)
     .map((layer, index) => {
       const stageVisits = byLayer.get(layer) ?? [];
-      const components = [...new Set(stageVisits.flatMap((v) => v.changes.map((c) => c.component)))].sort();
-      const waitedFor = edges.filter((e) => components.includes(e.to) && (layers.get(e.from) ?? 0) < layer);
+      const components = [
+        ...new Set(stageVisits.flatMap((v) => v.changes.map((c) => c.component))),
+      ].sort();
+      const waitedFor = edges.filter(
+        (e) => components.includes(e.to) && (layers.get(e.from) ?? 0) < layer,
+      );
       const reason =
         waitedFor.length === 0
           ? 'nothing in the catalogue makes these components wait for others'
@@ -185,7 +216,11 @@ export function analyseStages(
 }
 
 /** Longest-path layering (Kahn); a cycle is a blocker and its members share one layer. */
-function layerComponents(components: readonly string[], edges: readonly Edge[], findings: Finding[]): Map<string, number> {
+function layerComponents(
+  components: readonly string[],
+  edges: readonly Edge[],
+  findings: Finding[],
+): Map<string, number> {
   const indegree = new Map(components.map((c) => [c, 0]));
   const out = new Map<string, string[]>();
   const seen = new Set<string>();
@@ -219,7 +254,9 @@ function layerComponents(components: readonly string[], edges: readonly Edge[], 
       severity: 'blocker',
       subject: stuck.join(', '),
       message: `no order exists: ${stuck.join(', ')} each wait for another to be upgraded first`,
-      remedies: ['pick releases whose requirements accept the other side\'s current version (a compatible intermediate release)'],
+      remedies: [
+        "pick releases whose requirements accept the other side's current version (a compatible intermediate release)",
+      ],
     });
   }
   return layer;
@@ -234,14 +271,21 @@ function splitVisits(
   releases: ReleaseIndex,
 ): HostVisit[] {
   const layerOf = (c: ComponentChange) => layers.get(c.component) ?? 0;
-  const pinned = new Set(changes.filter((c) => (successors.get(c.component)?.size ?? 0) > 0).map(layerOf));
+  const pinned = new Set(
+    changes.filter((c) => (successors.get(c.component)?.size ?? 0) > 0).map(layerOf),
+  );
   const groups = new Map<number, ComponentChange[]>();
-  const maxFree = Math.max(-1, ...changes.filter((c) => (successors.get(c.component)?.size ?? 0) === 0).map(layerOf));
+  const maxFree = Math.max(
+    -1,
+    ...changes.filter((c) => (successors.get(c.component)?.size ?? 0) === 0).map(layerOf),
+  );
   for (const c of changes) {
     const l = layerOf(c);
     const isPinned = (successors.get(c.component)?.size ?? 0) > 0;
     // A free component joins the first pinned visit at or after its layer, else the last visit.
-    const at = isPinned ? l : ([...pinned].filter((p) => p >= l).sort((a, b) => a - b)[0] ?? Math.max(l, maxFree));
+    const at = isPinned
+      ? l
+      : ([...pinned].filter((p) => p >= l).sort((a, b) => a - b)[0] ?? Math.max(l, maxFree));
     let g = groups.get(at);
     if (!g) groups.set(at, (g = []));
     g.push(c);
@@ -252,15 +296,24 @@ function splitVisits(
 }
 
 /** Install order on one host: by layer, then host-scope requirements first, then name. */
-function orderOnHost(changes: readonly ComponentChange[], layers: ReadonlyMap<string, number>, releases: ReleaseIndex): ComponentChange[] {
+function orderOnHost(
+  changes: readonly ComponentChange[],
+  layers: ReadonlyMap<string, number>,
+  releases: ReleaseIndex,
+): ComponentChange[] {
   const names = new Set(changes.map((c) => c.component));
   const needs = new Map<string, string[]>();
   for (const c of changes) {
     const rel = releases.get(c.component, c.to);
-    needs.set(c.component, (rel?.requires ?? []).filter((r) => names.has(r.component)).map((r) => r.component));
+    needs.set(
+      c.component,
+      (rel?.requires ?? []).filter((r) => names.has(r.component)).map((r) => r.component),
+    );
   }
   const sorted = [...changes].sort(
-    (a, b) => (layers.get(a.component) ?? 0) - (layers.get(b.component) ?? 0) || a.component.localeCompare(b.component),
+    (a, b) =>
+      (layers.get(a.component) ?? 0) - (layers.get(b.component) ?? 0) ||
+      a.component.localeCompare(b.component),
   );
   const done = new Set<string>();
   const result: ComponentChange[] = [];

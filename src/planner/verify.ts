@@ -78,15 +78,24 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
     }
   const budget = (vnf: string) => {
     const v = vnfs.get(vnf);
-    return v ? impactBudget(v, (members.get(vnf) ?? 0) - (down.get(vnf) ?? 0)) : { out: Infinity, total: Infinity };
+    return v
+      ? impactBudget(v, (members.get(vnf) ?? 0) - (down.get(vnf) ?? 0))
+      : { out: Infinity, total: Infinity };
   };
 
   const versions = new Map<string, Map<string, string>>();
-  for (const h of inventory.hosts) versions.set(h.name, new Map(h.components.map((c) => [c.name, c.version])));
-  const baseline = new Set(compatibilityProblems(inventory.hosts, versions, releases, undefined).map((p) => p.key));
+  for (const h of inventory.hosts)
+    versions.set(h.name, new Map(h.components.map((c) => [c.name, c.version])));
+  const baseline = new Set(
+    compatibilityProblems(inventory.hosts, versions, releases, undefined).map((p) => p.key),
+  );
 
   const stageSize = new Map<number, number>();
-  for (const st of plan.stages) stageSize.set(st.index, st.waves.reduce((s, w) => s + w.hosts.length, 0));
+  for (const st of plan.stages)
+    stageSize.set(
+      st.index,
+      st.waves.reduce((s, w) => s + w.hosts.length, 0),
+    );
   for (const u of plan.unplanned) stageSize.set(u.stage, (stageSize.get(u.stage) ?? 0) + 1);
 
   for (const st of plan.stages) {
@@ -95,12 +104,18 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
       const fail = (constraint: string, subject: string, message: string): never => {
         throw new Broken({ constraint, stage: st.index, wave: wave.index, subject, message });
       };
-      if (wave.hosts.length > cap) fail('maxParallel', `wave ${wave.index}`, `${wave.hosts.length} hosts in one wave, campaign allows ${cap}`);
+      if (wave.hosts.length > cap)
+        fail(
+          'maxParallel',
+          `wave ${wave.index}`,
+          `${wave.hosts.length} hosts in one wave, campaign allows ${cap}`,
+        );
       const inWave = new Set<string>();
       for (const op of wave.hosts) {
         const h = hosts.get(op.host);
         if (!h) fail('inventory', op.host, `${op.host} is not in the inventory`);
-        else if (!targets.has(h.name)) fail('targets', op.host, `${op.host} is not selected by the campaign`);
+        else if (!targets.has(h.name))
+          fail('targets', op.host, `${op.host} is not selected by the campaign`);
         else if (h.state !== 'up') fail('host state', op.host, `${op.host} is ${h.state}`);
         if (inWave.has(op.host)) fail('duplicate', op.host, `${op.host} appears twice in the wave`);
         inWave.add(op.host);
@@ -113,7 +128,12 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
           const value = h.labels[key];
           if (value === undefined) continue;
           count.set(value, (count.get(value) ?? 0) + 1);
-          if ((count.get(value) ?? 0) > limit) fail('failure domain', `${key}=${value}`, `more than ${limit} host(s) of ${key} ${value} in one wave`);
+          if ((count.get(value) ?? 0) > limit)
+            fail(
+              'failure domain',
+              `${key}=${value}`,
+              `more than ${limit} host(s) of ${key} ${value} in one wave`,
+            );
         }
       }
       for (const c of inventory.clusters) {
@@ -122,10 +142,20 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
         if (c.kind === 'quorum') {
           const downMembers = c.members.filter((m) => hosts.get(m)?.state !== 'up').length;
           const allowed = c.members.length - c.quorum - downMembers;
-          if (inC.length > allowed) fail('quorum', c.name, `${inC.length} member(s) of ${c.name} out at once; quorum ${c.quorum} allows ${Math.max(0, allowed)}`);
+          if (inC.length > allowed)
+            fail(
+              'quorum',
+              c.name,
+              `${inC.length} member(s) of ${c.name} out at once; quorum ${c.quorum} allows ${Math.max(0, allowed)}`,
+            );
         } else {
           const domains = new Set(inC.map((h) => h.labels[c.failureDomain] ?? h.name));
-          if (domains.size > c.maxDomainsDown) fail('failure domain', c.name, `${domains.size} ${c.failureDomain}s of ${c.name} out at once; it allows ${c.maxDomainsDown}`);
+          if (domains.size > c.maxDomainsDown)
+            fail(
+              'failure domain',
+              c.name,
+              `${domains.size} ${c.failureDomain}s of ${c.name} out at once; it allows ${c.maxDomainsDown}`,
+            );
         }
       }
 
@@ -136,20 +166,38 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
       for (const op of wave.hosts) {
         const present = onHost.get(op.host) ?? new Set<string>();
         const acted = new Set(op.instanceActions.map((a) => a.instance));
-        for (const name of present) if (!acted.has(name)) fail('instance actions', name, `${name} on ${op.host} has no action`);
+        for (const name of present)
+          if (!acted.has(name))
+            fail('instance actions', name, `${name} on ${op.host} has no action`);
         for (const a of op.instanceActions) {
           const inst = instances.get(a.instance);
-          if (!inst || !present.has(a.instance) || a.from !== op.host) fail('instance actions', a.instance, `${a.instance} is not on ${op.host} at this point`);
+          if (!inst || !present.has(a.instance) || a.from !== op.host)
+            fail(
+              'instance actions',
+              a.instance,
+              `${a.instance} is not on ${op.host} at this point`,
+            );
           if (!inst) continue;
-          if (a.kind === 'live-migrate' && inst.migration !== 'live') fail('migratability', a.instance, `${a.instance} cannot live-migrate`);
-          if (a.kind === 'cold-migrate' && inst.migration === 'none') fail('migratability', a.instance, `${a.instance} cannot migrate`);
-          if (a.kind === 'switch-over' && (inst.vnf === undefined || vnfs.get(inst.vnf)?.redundancy === 'none'))
+          if (a.kind === 'live-migrate' && inst.migration !== 'live')
+            fail('migratability', a.instance, `${a.instance} cannot live-migrate`);
+          if (a.kind === 'cold-migrate' && inst.migration === 'none')
+            fail('migratability', a.instance, `${a.instance} cannot migrate`);
+          if (
+            a.kind === 'switch-over' &&
+            (inst.vnf === undefined || vnfs.get(inst.vnf)?.redundancy === 'none')
+          )
             fail('switch-over', a.instance, `${a.instance} has no redundant VNF to switch over to`);
           const moving = a.kind === 'live-migrate' || a.kind === 'cold-migrate';
-          if (moving !== (a.to !== undefined)) fail('instance actions', a.instance, `${a.kind} of ${a.instance} ${moving ? 'needs' : 'cannot have'} a destination`);
+          if (moving !== (a.to !== undefined))
+            fail(
+              'instance actions',
+              a.instance,
+              `${a.kind} of ${a.instance} ${moving ? 'needs' : 'cannot have'} a destination`,
+            );
           if (inst.vnf !== undefined) {
             totalCount.set(inst.vnf, (totalCount.get(inst.vnf) ?? 0) + 1);
-            if (a.kind !== 'live-migrate') outCount.set(inst.vnf, (outCount.get(inst.vnf) ?? 0) + 1);
+            if (a.kind !== 'live-migrate')
+              outCount.set(inst.vnf, (outCount.get(inst.vnf) ?? 0) + 1);
           }
           if (a.to !== undefined) moves.push({ inst: a.instance, from: op.host, to: a.to });
         }
@@ -159,7 +207,11 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
           const b = budget(vnf);
           const out = outCount.get(vnf) ?? 0;
           if (out > b.out || total > b.total)
-            fail('VNF availability', vnf, `${total} member(s) of ${vnf} impacted at once (${out} out of service); it allows ${b.total} (${b.out} out)`);
+            fail(
+              'VNF availability',
+              vnf,
+              `${total} member(s) of ${vnf} impacted at once (${out} out of service); it allows ${b.total} (${b.out} out)`,
+            );
         }
 
       const received = new Set<string>();
@@ -167,10 +219,25 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
         const dest = hosts.get(m.to);
         const src = hosts.get(m.from);
         if (!dest) fail('destination', m.inst, `${m.inst} goes to unknown host ${m.to}`);
-        else if (inWave.has(m.to)) fail('destination', m.inst, `${m.inst} goes to ${m.to}, which is upgraded in the same wave`);
-        else if (!canReceiveInstances(dest)) fail('destination', m.inst, `${m.inst} goes to ${m.to}, which cannot take instances`);
-        else if (src && (src.site !== dest.site || src.labels.az !== dest.labels.az || src.labels.aggregate !== dest.labels.aggregate))
-          fail('destination', m.inst, `${m.inst} would leave its site/az/aggregate (${m.from} → ${m.to})`);
+        else if (inWave.has(m.to))
+          fail(
+            'destination',
+            m.inst,
+            `${m.inst} goes to ${m.to}, which is upgraded in the same wave`,
+          );
+        else if (!canReceiveInstances(dest))
+          fail('destination', m.inst, `${m.inst} goes to ${m.to}, which cannot take instances`);
+        else if (
+          src &&
+          (src.site !== dest.site ||
+            src.labels.az !== dest.labels.az ||
+            src.labels.aggregate !== dest.labels.aggregate)
+        )
+          fail(
+            'destination',
+            m.inst,
+            `${m.inst} would leave its site/az/aggregate (${m.from} → ${m.to})`,
+          );
         place(m.inst, m.from, -1);
         place(m.inst, m.to, 1);
         received.add(m.to);
@@ -179,13 +246,18 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
         const h = hosts.get(name);
         const u = used.get(name);
         if (h && u && (u.v > h.capacity.vcpu || u.m > h.capacity.memoryMiB))
-          fail('capacity', name, `${name} would hold ${u.v} vCPU / ${u.m} MiB, above its ${h.capacity.vcpu} vCPU / ${h.capacity.memoryMiB} MiB`);
+          fail(
+            'capacity',
+            name,
+            `${name} would hold ${u.v} vCPU / ${u.m} MiB, above its ${h.capacity.vcpu} vCPU / ${h.capacity.memoryMiB} MiB`,
+          );
         const count = new Map<string, number>();
         for (const inst of onHost.get(name) ?? []) {
           const vnf = instances.get(inst)?.vnf;
           if (vnf === undefined || vnfs.get(vnf)?.antiAffinity !== 'strict') continue;
           count.set(vnf, (count.get(vnf) ?? 0) + 1);
-          if ((count.get(vnf) ?? 0) > 1) fail('anti-affinity', vnf, `two members of ${vnf} on ${name}`);
+          if ((count.get(vnf) ?? 0) > 1)
+            fail('anti-affinity', vnf, `two members of ${vnf} on ${name}`);
         }
       }
 
@@ -197,9 +269,14 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
         for (const c of op.changes) {
           const cur = vs.get(c.component);
           if (cur === undefined || compareVersionStrings(cur, c.from) !== 0)
-            fail('versions', op.host, `${op.host} has ${c.component} ${cur ?? 'not installed'}, the plan expects ${c.from}`);
+            fail(
+              'versions',
+              op.host,
+              `${op.host} has ${c.component} ${cur ?? 'not installed'}, the plan expects ${c.from}`,
+            );
           const target = campaign.upgrades.find((u) => u.component === c.component);
-          if (!target || compareVersionStrings(target.to, c.to) !== 0) fail('versions', op.host, `${c.component} → ${c.to} is not what the campaign asks`);
+          if (!target || compareVersionStrings(target.to, c.to) !== 0)
+            fail('versions', op.host, `${c.component} → ${c.to} is not what the campaign asks`);
           vs.set(c.component, c.to);
         }
       }
@@ -213,8 +290,18 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
     if (!targets.has(h.name) || unplanned.has(h.name)) continue;
     for (const u of campaign.upgrades) {
       const v = versions.get(h.name)?.get(u.component);
-      if (v !== undefined && compareVersionStrings(v, u.to) < 0 && componentVersion(h, u.component) !== undefined)
-        throw new Broken({ constraint: 'completeness', stage: -1, wave: -1, subject: h.name, message: `${h.name} keeps ${u.component} ${v}: neither upgraded nor listed as unplanned` });
+      if (
+        v !== undefined &&
+        compareVersionStrings(v, u.to) < 0 &&
+        componentVersion(h, u.component) !== undefined
+      )
+        throw new Broken({
+          constraint: 'completeness',
+          stage: -1,
+          wave: -1,
+          subject: h.name,
+          message: `${h.name} keeps ${u.component} ${v}: neither upgraded nor listed as unplanned`,
+        });
     }
   }
 }
@@ -239,7 +326,7 @@ function compatibilityProblems(
   const bySite = new Map<string, Map<string, Set<string>>>();
   const add = (site: string, component: string, version: string) => {
     let s = bySite.get(site);
-    if (!s) bySite.set(site, (s = new Map()));
+    if (!s) bySite.set(site, (s = new Map<string, Set<string>>()));
     let set = s.get(component);
     if (!set) s.set(component, (set = new Set()));
     set.add(version);
@@ -268,7 +355,11 @@ function compatibilityProblems(
           if (w === v || compareVersionStrings(v, w) >= 0) continue;
           const newer: Release | undefined = releases.get(component, w);
           if (!satisfies(w, rel.coexistsWith) && !(newer && satisfies(v, newer.coexistsWith)))
-            problems.push({ key: `coexist/${site}/${component}/${v}/${w}`, subject: component, message: `${component} ${v} and ${w} run side by side in ${site}, which neither allows` });
+            problems.push({
+              key: `coexist/${site}/${component}/${v}/${w}`,
+              subject: component,
+              message: `${component} ${v} and ${w} run side by side in ${site}, which neither allows`,
+            });
         }
       }
     }
@@ -281,7 +372,11 @@ function compatibilityProblems(
         if (req.scope !== 'host') continue;
         const other = vs?.get(req.component);
         if (other !== undefined && !satisfies(other, req.range))
-          problems.push({ key: `host/${name}/${component}/${v}/${req.component}/${other}`, subject: name, message: `${component} ${v} on ${name} runs beside ${req.component} ${other}, but requires ${req.range.source}` });
+          problems.push({
+            key: `host/${name}/${component}/${v}/${req.component}/${other}`,
+            subject: name,
+            message: `${component} ${v} on ${name} runs beside ${req.component} ${other}, but requires ${req.range.source}`,
+          });
       }
     }
   }

@@ -40,10 +40,15 @@ export interface BuiltWave {
 
 export interface StageWaves {
   readonly waves: readonly BuiltWave[];
-  readonly unplanned: readonly { readonly visit: HostVisit; readonly reason: string; readonly kind: RejectKind }[];
+  readonly unplanned: readonly {
+    readonly visit: HostVisit;
+    readonly reason: string;
+    readonly kind: RejectKind;
+  }[];
 }
 
-export type RejectKind = 'parallel' | 'receiving' | 'domain' | 'cluster' | 'anti-affinity' | 'vnf' | 'capacity';
+export type RejectKind =
+  'parallel' | 'receiving' | 'domain' | 'cluster' | 'anti-affinity' | 'vnf' | 'capacity';
 
 interface Reject {
   readonly kind: RejectKind;
@@ -91,11 +96,18 @@ class DestinationPool {
     const w = this.world;
     const v = w.vnfOf[i] ?? -1;
     const aa = w.antiAffine(v);
-    const limit = guardBudget && v >= 0 ? (w.action[i]?.kind === 'live-migrate' ? (w.budgets[v]?.total ?? 1) : (w.budgets[v]?.out ?? 0)) : Infinity;
-    while (this.doneCursor < this.done.length && this.full(this.done[this.doneCursor] ?? -1)) this.doneCursor++;
+    const limit =
+      guardBudget && v >= 0
+        ? w.action[i]?.kind === 'live-migrate'
+          ? (w.budgets[v]?.total ?? 1)
+          : (w.budgets[v]?.out ?? 0)
+        : Infinity;
+    while (this.doneCursor < this.done.length && this.full(this.done[this.doneCursor] ?? -1))
+      this.doneCursor++;
     while (
       this.laterCursor < this.later.length &&
-      ((this.pending[this.later[this.laterCursor] ?? -1] ?? 0) === 0 || this.full(this.later[this.laterCursor] ?? -1))
+      ((this.pending[this.later[this.laterCursor] ?? -1] ?? 0) === 0 ||
+        this.full(this.later[this.laterCursor] ?? -1))
     )
       this.laterCursor++;
     const passes = aa === 'soft' ? [true, false] : [aa === 'strict'];
@@ -144,8 +156,10 @@ export class WaveBuilder {
       minV[g] = Math.min(minV[g] ?? Infinity, world.vcpu[i] ?? 0);
       minM[g] = Math.min(minM[g] ?? Infinity, world.mem[i] ?? 0);
     }
-    for (let g = 0; g < groups; g++) this.pools.push(new DestinationPool(world, pending, minV[g] ?? 0, minM[g] ?? 0));
-    for (let h = 0; h < world.hosts.length; h++) if (world.eligible[h]) this.pools[world.group[h] ?? 0]?.add(h);
+    for (let g = 0; g < groups; g++)
+      this.pools.push(new DestinationPool(world, pending, minV[g] ?? 0, minM[g] ?? 0));
+    for (let h = 0; h < world.hosts.length; h++)
+      if (world.eligible[h]) this.pools[world.group[h] ?? 0]?.add(h);
     this.clusterAllowed = ctx.clusters.map((c, ci) => {
       for (const m of c.members) {
         const h = world.hostIndex.get(m);
@@ -155,7 +169,9 @@ export class WaveBuilder {
         this.clustersOf.set(h, list);
       }
       if (c.kind === 'failure-domains') return c.maxDomainsDown;
-      const down = c.members.filter((m) => world.hosts[world.hostIndex.get(m) ?? -1]?.state !== 'up').length;
+      const down = c.members.filter(
+        (m) => world.hosts[world.hostIndex.get(m) ?? -1]?.state !== 'up',
+      ).length;
       return c.members.length - c.quorum - down;
     });
     this.domainLimits = Object.entries(ctx.campaign.rollout.maxPerFailureDomain);
@@ -206,14 +222,19 @@ export class WaveBuilder {
     for (const visit of stage.visits) {
       const host = world.hostIndex.get(visit.host.name) ?? -1;
       if (visit.host.state !== 'up') {
-        unplanned.push({ visit, reason: `${visit.host.name} is ${visit.host.state}`, kind: 'capacity' });
+        unplanned.push({
+          visit,
+          reason: `${visit.host.name} is ${visit.host.state}`,
+          kind: 'capacity',
+        });
         continue;
       }
       const bad = this.aloneInfeasible(host);
       if (bad) unplanned.push({ visit, reason: bad.text, kind: bad.kind });
       else remaining.push({ visit, host });
     }
-    if (this.ctx.strategy !== 'optimised') remaining.sort((a, b) => compareNames(a.visit.host.name, b.visit.host.name));
+    if (this.ctx.strategy !== 'optimised')
+      remaining.sort((a, b) => compareNames(a.visit.host.name, b.visit.host.name));
 
     const waves: BuiltWave[] = [];
     while (remaining.length > 0) {
@@ -221,7 +242,10 @@ export class WaveBuilder {
       const { wave, rejects } = this.fill(ordered);
       if (wave.length === 0) {
         for (const r of remaining) {
-          const why = rejects.get(r.host) ?? { kind: 'capacity' as const, text: 'no wave can take it' };
+          const why = rejects.get(r.host) ?? {
+            kind: 'capacity' as const,
+            text: 'no wave can take it',
+          };
           unplanned.push({ visit: r.visit, reason: why.text, kind: why.kind });
         }
         break;
@@ -232,14 +256,16 @@ export class WaveBuilder {
       for (const x of wave) {
         const p = (this.ctx.pending[x.host] ?? 1) - 1;
         this.ctx.pending[x.host] = p;
-        if (p === 0 && world.eligible[x.host]) this.pools[world.group[x.host] ?? 0]?.promote(x.host);
+        if (p === 0 && world.eligible[x.host])
+          this.pools[world.group[x.host] ?? 0]?.promote(x.host);
       }
     }
     return { waves, unplanned };
   }
 
   private waveReason(size: number, rejects: Map<number, Reject>): string {
-    if (size >= this.ctx.cap) return `full: ${size} host(s), the most this strategy allows at once (${this.ctx.strategy}, ${this.ctx.cap})`;
+    if (size >= this.ctx.cap)
+      return `full: ${size} host(s), the most this strategy allows at once (${this.ctx.strategy}, ${this.ctx.cap})`;
     const byKind = new Map<RejectKind, number>();
     for (const r of rejects.values()) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
     if (byKind.size === 0) return `${size} host(s): all that remained in the stage`;
@@ -249,7 +275,9 @@ export class WaveBuilder {
   }
 
   /** Optimised order: most urgent group first, then least load to move, then a stable hash. */
-  private rank(remaining: { visit: HostVisit; host: number }[]): { visit: HostVisit; host: number }[] {
+  private rank(
+    remaining: { visit: HostVisit; host: number }[],
+  ): { visit: HostVisit; host: number }[] {
     const w = this.ctx.world;
     const hostsLeft = new Set(remaining.map((r) => r.host));
     const vnfLeft = new Map<number, number>();
@@ -262,9 +290,11 @@ export class WaveBuilder {
       }
       for (const [key] of this.domainLimits) {
         const value = w.hosts[r.host]?.labels[key];
-        if (value !== undefined) domainLeft.set(`${key}=${value}`, (domainLeft.get(`${key}=${value}`) ?? 0) + 1);
+        if (value !== undefined)
+          domainLeft.set(`${key}=${value}`, (domainLeft.get(`${key}=${value}`) ?? 0) + 1);
       }
-      for (const ci of this.clusterIndexesOf(r.host)) clusterLeft.set(ci, (clusterLeft.get(ci) ?? 0) + 1);
+      for (const ci of this.clusterIndexesOf(r.host))
+        clusterLeft.set(ci, (clusterLeft.get(ci) ?? 0) + 1);
     }
     const base = Math.ceil(hostsLeft.size / this.ctx.cap);
     const scored = remaining.map((r) => {
@@ -283,20 +313,36 @@ export class WaveBuilder {
       }
       for (const [key, limit] of this.domainLimits) {
         const value = w.hosts[r.host]?.labels[key];
-        if (value !== undefined) urgency = Math.max(urgency, Math.ceil((domainLeft.get(`${key}=${value}`) ?? 0) / limit));
+        if (value !== undefined)
+          urgency = Math.max(urgency, Math.ceil((domainLeft.get(`${key}=${value}`) ?? 0) / limit));
       }
       for (const ci of this.clusterIndexesOf(r.host)) {
         const c = this.ctx.clusters[ci];
-        if (c?.kind === 'quorum') urgency = Math.max(urgency, Math.ceil((clusterLeft.get(ci) ?? 0) / Math.max(1, this.clusterBudget(ci))));
+        if (c?.kind === 'quorum')
+          urgency = Math.max(
+            urgency,
+            Math.ceil((clusterLeft.get(ci) ?? 0) / Math.max(1, this.clusterBudget(ci))),
+          );
       }
       return { r, urgency, conflicts, load, hash: hashName(r.visit.host.name) };
     });
-    scored.sort((a, b) => b.urgency - a.urgency || b.conflicts - a.conflicts || a.load - b.load || a.hash - b.hash);
+    // Hosts with nothing to move cost nothing and become destinations: they go first.
+    scored.sort(
+      (a, b) =>
+        Number(a.load > 0) - Number(b.load > 0) ||
+        b.urgency - a.urgency ||
+        b.conflicts - a.conflicts ||
+        a.load - b.load ||
+        a.hash - b.hash,
+    );
     return scored.map((s) => s.r);
   }
 
   /** Fill one wave from hosts in the given order. */
-  private fill(ordered: readonly { visit: HostVisit; host: number }[]): { wave: WaveHost[]; rejects: Map<number, Reject> } {
+  private fill(ordered: readonly { visit: HostVisit; host: number }[]): {
+    wave: WaveHost[];
+    rejects: Map<number, Reject>;
+  } {
     const w = this.ctx.world;
     const smooth = this.ctx.campaign.mode === 'smooth';
     const wave: WaveHost[] = [];
@@ -314,7 +360,10 @@ export class WaveBuilder {
       const h = cand.host;
       const reject = (r: Reject) => rejects.set(h, r);
       if (receiving.has(h)) {
-        reject({ kind: 'receiving', text: `${cand.visit.host.name} takes instances evacuated in this wave` });
+        reject({
+          kind: 'receiving',
+          text: `${cand.visit.host.name} takes instances evacuated in this wave`,
+        });
         continue;
       }
       const host = w.hosts[h];
@@ -322,7 +371,10 @@ export class WaveBuilder {
       for (const [key, limit] of this.domainLimits) {
         const value = host?.labels[key];
         if (value !== undefined && (domainCount.get(`${key}=${value}`) ?? 0) + 1 > limit)
-          domainHit = { kind: 'domain', text: `${key} ${value} already has ${limit} host(s) in the wave` };
+          domainHit = {
+            kind: 'domain',
+            text: `${key} ${value} already has ${limit} host(s) in the wave`,
+          };
       }
       if (domainHit) {
         reject(domainHit);
@@ -333,12 +385,18 @@ export class WaveBuilder {
         const c = this.ctx.clusters[ci];
         if (!c) continue;
         if (c.kind === 'quorum' && (clusterCount.get(ci) ?? 0) + 1 > this.clusterBudget(ci))
-          clusterHit = { kind: 'cluster', text: `cluster ${c.name} keeps quorum ${c.quorum} only with ${this.clusterBudget(ci)} member(s) out` };
+          clusterHit = {
+            kind: 'cluster',
+            text: `cluster ${c.name} keeps quorum ${c.quorum} only with ${this.clusterBudget(ci)} member(s) out`,
+          };
         if (c.kind === 'failure-domains') {
           const d = host?.labels[c.failureDomain] ?? host?.name ?? '';
           const set = clusterDomains.get(ci);
           if (set && !set.has(d) && set.size + 1 > c.maxDomainsDown)
-            clusterHit = { kind: 'cluster', text: `cluster ${c.name} allows ${c.maxDomainsDown} ${c.failureDomain} out at once` };
+            clusterHit = {
+              kind: 'cluster',
+              text: `cluster ${c.name} allows ${c.maxDomainsDown} ${c.failureDomain} out at once`,
+            };
         }
       }
       if (clusterHit) {
@@ -355,9 +413,14 @@ export class WaveBuilder {
         hostVnfs.set(v, c);
       }
       if (this.ctx.strategy === 'fixed-parallel') {
-        const shared = [...hostVnfs.keys()].find((v) => w.antiAffine(v) !== 'none' && (vnfTotal.get(v) ?? 0) > 0);
+        const shared = [...hostVnfs.keys()].find(
+          (v) => w.antiAffine(v) !== 'none' && (vnfTotal.get(v) ?? 0) > 0,
+        );
         if (shared !== undefined) {
-          reject({ kind: 'anti-affinity', text: `shares anti-affinity group ${w.vnfs[shared]?.name} with a host in the wave` });
+          reject({
+            kind: 'anti-affinity',
+            text: `shares anti-affinity group ${w.vnfs[shared]?.name} with a host in the wave`,
+          });
           continue;
         }
       }
@@ -367,7 +430,10 @@ export class WaveBuilder {
           const b = w.budgets[v];
           if (!b) continue;
           if ((vnfOut.get(v) ?? 0) + c.out > b.out || (vnfTotal.get(v) ?? 0) + c.total > b.total) {
-            vnfHit = { kind: 'vnf', text: `${w.vnfs[v]?.name} (${w.vnfs[v]?.redundancy}) allows ${b.total} member(s) impacted at once` };
+            vnfHit = {
+              kind: 'vnf',
+              text: `${w.vnfs[v]?.name} (${w.vnfs[v]?.redundancy}) allows ${b.total} member(s) impacted at once`,
+            };
             break;
           }
         }
@@ -382,7 +448,9 @@ export class WaveBuilder {
       const placed: { i: number; to: number }[] = [];
       let capacityHit: Reject | undefined;
       const pool = this.pools[w.group[h] ?? 0];
-      const movers = [...(w.onHost[h] ?? [])].sort((a, b) => (w.vcpu[b] ?? 0) - (w.vcpu[a] ?? 0) || (w.mem[b] ?? 0) - (w.mem[a] ?? 0));
+      const movers = [...(w.onHost[h] ?? [])].sort(
+        (a, b) => (w.vcpu[b] ?? 0) - (w.vcpu[a] ?? 0) || (w.mem[b] ?? 0) - (w.mem[a] ?? 0),
+      );
       for (const i of movers) {
         const kind = w.action[i]?.kind ?? 'live-migrate';
         if (!moves(kind)) {
@@ -417,7 +485,8 @@ export class WaveBuilder {
       }
       for (const [key] of this.domainLimits) {
         const value = host?.labels[key];
-        if (value !== undefined) domainCount.set(`${key}=${value}`, (domainCount.get(`${key}=${value}`) ?? 0) + 1);
+        if (value !== undefined)
+          domainCount.set(`${key}=${value}`, (domainCount.get(`${key}=${value}`) ?? 0) + 1);
       }
       for (const ci of this.clusterIndexesOf(h)) {
         clusterCount.set(ci, (clusterCount.get(ci) ?? 0) + 1);
@@ -436,7 +505,9 @@ export class WaveBuilder {
   private hostWhy(visit: HostVisit, actions: readonly PlannedAction[]): string {
     const migrating = actions.filter((a) => a.to >= 0).length;
     const staying = actions.length - migrating;
-    const parts = [`upgrades ${visit.changes.map((c) => `${c.component} ${c.from} → ${c.to}`).join(', ')}`];
+    const parts = [
+      `upgrades ${visit.changes.map((c) => `${c.component} ${c.from} → ${c.to}`).join(', ')}`,
+    ];
     if (migrating > 0) parts.push(`evacuates ${migrating} instance(s)`);
     if (staying > 0) parts.push(`${staying} instance(s) stay (switch-over or stop-start)`);
     if (actions.length === 0) parts.push('hosts no instances');

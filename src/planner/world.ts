@@ -86,7 +86,9 @@ export class World {
       const h = this.loc[i] ?? -1;
       if (v >= 0 && h >= 0 && this.hosts[h]?.state !== 'up') down[v] = (down[v] ?? 0) + 1;
     });
-    this.budgets = this.vnfs.map((v, i) => impactBudget(v, (this.memberCount[i] ?? 0) - (down[i] ?? 0)));
+    this.budgets = this.vnfs.map((v, i) =>
+      impactBudget(v, (this.memberCount[i] ?? 0) - (down[i] ?? 0)),
+    );
     this.action = this.instances.map((inst, i) => {
       const v = this.vnfOf[i] ?? -1;
       const vnf = v >= 0 ? this.vnfs[v] : undefined;

@@ -12,7 +12,12 @@ import {
   type Cluster,
 } from '../../model/index.js';
 
-export function host(name: string, roles: string[], components: Record<string, string>, extra: Partial<Host> = {}): Host {
+export function host(
+  name: string,
+  roles: string[],
+  components: Record<string, string>,
+  extra: Partial<Host> = {},
+): Host {
   return {
     name,
     site: 'dc1',
@@ -28,7 +33,14 @@ export function host(name: string, roles: string[], components: Record<string, s
 }
 
 export function instance(name: string, hostName: string, extra: Partial<Instance> = {}): Instance {
-  return { name, host: hostName, flavor: 'small', migration: 'live', toleratedInterruptionMs: 500, ...extra };
+  return {
+    name,
+    host: hostName,
+    flavor: 'small',
+    migration: 'live',
+    toleratedInterruptionMs: 500,
+    ...extra,
+  };
 }
 
 export function release(component: string, version: string, extra: Partial<Release> = {}): Release {
@@ -50,7 +62,10 @@ export function catalog(releases: Release[]): Catalog {
   return { name: 'test', components: [...byName].map(([name, rs]) => ({ name, releases: rs })) };
 }
 
-export function campaign(upgrades: { component: string; to: string }[], extra: Partial<Campaign> = {}): Campaign {
+export function campaign(
+  upgrades: { component: string; to: string }[],
+  extra: Partial<Campaign> = {},
+): Campaign {
   return {
     name: 'test-campaign',
     mode: 'smooth',
@@ -71,7 +86,12 @@ export function campaign(upgrades: { component: string; to: string }[], extra: P
   };
 }
 
-export function inventory(hosts: Host[], instances: Instance[] = [], vnfs: Vnf[] = [], clusters: Cluster[] = []): Inventory {
+export function inventory(
+  hosts: Host[],
+  instances: Instance[] = [],
+  vnfs: Vnf[] = [],
+  clusters: Cluster[] = [],
+): Inventory {
   return {
     name: 'test-inventory',
     sites: [{ name: 'dc1' }],
@@ -89,13 +109,24 @@ export function inventory(hosts: Host[], instances: Instance[] = [], vnfs: Vnf[]
 
 /** Three controllers in a quorum, `computes` compute hosts, nova 26 → 27 with controllers first. */
 export function smallCloud(computes = 6) {
-  const ctl = [1, 2, 3].map((n) => host(`ctl-${n}`, ['controller'], { 'nova-conductor': '26.2.0', kernel: '6.1.76-1' }));
+  const ctl = [1, 2, 3].map((n) =>
+    host(`ctl-${n}`, ['controller'], { 'nova-conductor': '26.2.0', kernel: '6.1.76-1' }),
+  );
   const cmp = Array.from({ length: computes }, (_, k) =>
-    host(`cmp-${String(k + 1).padStart(2, '0')}`, ['compute'], { 'nova-compute': '26.2.0', kernel: '6.1.76-1' }),
+    host(`cmp-${String(k + 1).padStart(2, '0')}`, ['compute'], {
+      'nova-compute': '26.2.0',
+      kernel: '6.1.76-1',
+    }),
   );
   const vnfs: Vnf[] = [
     { name: 'vfw', redundancy: 'active-standby', minAvailable: 1, antiAffinity: 'strict' },
-    { name: 'vepc', redundancy: 'n+m', minAvailable: 3, antiAffinity: 'strict', vnfm: 'http://vnfm.example.invalid' },
+    {
+      name: 'vepc',
+      redundancy: 'n+m',
+      minAvailable: 3,
+      antiAffinity: 'strict',
+      vnfm: 'http://vnfm.example.invalid',
+    },
   ];
   const instances: Instance[] = [
     instance('vfw-a', 'cmp-01', { vnf: 'vfw' }),
@@ -106,22 +137,36 @@ export function smallCloud(computes = 6) {
     instance('vepc-4', 'cmp-04', { vnf: 'vepc' }),
     instance('db', 'cmp-05', { flavor: 'large' }),
   ];
-  const clusters: Cluster[] = [{ name: 'control', kind: 'quorum', members: ['ctl-1', 'ctl-2', 'ctl-3'], quorum: 2 }];
+  const clusters: Cluster[] = [
+    { name: 'control', kind: 'quorum', members: ['ctl-1', 'ctl-2', 'ctl-3'], quorum: 2 },
+  ];
   const cat = catalog([
     release('nova-conductor', '26.2.0'),
-    release('nova-conductor', '27.1.0', { upgradeFrom: mustParseRange('26.*'), coexistsWith: mustParseRange('26.* || 27.*') }),
-    release('nova-compute', '26.2.0', { requires: [{ component: 'nova-conductor', range: mustParseRange('>=26 <28'), scope: 'site' }] }),
+    release('nova-conductor', '27.1.0', {
+      upgradeFrom: mustParseRange('26.*'),
+      coexistsWith: mustParseRange('26.* || 27.*'),
+    }),
+    release('nova-compute', '26.2.0', {
+      requires: [{ component: 'nova-conductor', range: mustParseRange('>=26 <28'), scope: 'site' }],
+    }),
     release('nova-compute', '27.1.0', {
       upgradeFrom: mustParseRange('26.*'),
       requires: [{ component: 'nova-conductor', range: mustParseRange('>=27'), scope: 'site' }],
     }),
     release('kernel', '6.1.76-1', { activation: 'reboot' }),
-    release('kernel', '6.1.90-1', { activation: 'reboot', durations: { install: 60, activate: 300, verify: 60 } }),
+    release('kernel', '6.1.90-1', {
+      activation: 'reboot',
+      durations: { install: 60, activate: 300, verify: 60 },
+    }),
   ]);
   const camp = campaign([
     { component: 'nova-conductor', to: '27.1.0' },
     { component: 'nova-compute', to: '27.1.0' },
     { component: 'kernel', to: '6.1.90-1' },
   ]);
-  return { inventory: inventory([...ctl, ...cmp], instances, vnfs, clusters), catalog: cat, campaign: camp };
+  return {
+    inventory: inventory([...ctl, ...cmp], instances, vnfs, clusters),
+    catalog: cat,
+    campaign: camp,
+  };
 }
