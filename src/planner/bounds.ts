@@ -9,6 +9,7 @@ import { isOut, moves } from './actions.js';
 import type { StageSpec } from './stages.js';
 import type { World } from './world.js';
 import type { WaveBuilder } from './waves.js';
+import { conflictGraph, largeClique } from './conflicts.js';
 
 export function stageBounds(
   stage: StageSpec,
@@ -127,7 +128,7 @@ export function stageBounds(
     }
   }
 
-  const clique = conflictClique(hosts, world, campaign, builder);
+  const clique = largeClique(conflictGraph(hosts, world, campaign, builder));
   if (clique.length > 1)
     bounds.push({
       name: 'conflicting hosts',
@@ -200,85 +201,5 @@ export function stageBounds(
 function maxEntry(m: Map<string, number>): [string, number] | undefined {
   let best: [string, number] | undefined;
   for (const e of m) if (!best || e[1] > best[1]) best = e;
-  return best;
-}
-
-/** Seeds tried by the clique search: enough to find the large cliques, bounded for 10,000 hosts. */
-const CLIQUE_SEEDS = 64;
-
-/**
- * A set of hosts that pairwise cannot be in one wave (a clique of the conflict graph), found
- * greedily from the most conflicted hosts. Any clique is a true lower bound on the waves.
- */
-function conflictClique(
-  hosts: readonly number[],
-  world: World,
-  campaign: Campaign,
-  builder: WaveBuilder,
-): number[] {
-  const adj = new Map<number, Set<number>>(hosts.map((h) => [h, new Set<number>()]));
-  const link = (group: readonly number[]) => {
-    for (let a = 0; a < group.length; a++)
-      for (let b = a + 1; b < group.length; b++) {
-        const x = group[a] ?? -1;
-        const y = group[b] ?? -1;
-        if (x === y) continue;
-        adj.get(x)?.add(y);
-        adj.get(y)?.add(x);
-      }
-  };
-  if (campaign.mode === 'smooth') {
-    const holders = new Map<number, number[]>();
-    for (const h of hosts)
-      for (const i of world.onHost[h] ?? []) {
-        const v = world.vnfOf[i] ?? -1;
-        if (v < 0 || world.budgets[v]?.total !== 1) continue;
-        const list = holders.get(v) ?? [];
-        if (list[list.length - 1] !== h) list.push(h);
-        holders.set(v, list);
-      }
-    for (const list of holders.values()) link(list);
-  }
-  const byCluster = new Map<number, number[]>();
-  for (const h of hosts)
-    for (const ci of builder.clusterIndexesOf(h))
-      byCluster.set(ci, [...(byCluster.get(ci) ?? []), h]);
-  for (const [ci, members] of byCluster) {
-    const c = builder.clusters[ci];
-    if (!c || builder.clusterBudget(ci) !== 1) continue;
-    if (c.kind === 'quorum') link(members);
-    else
-      for (let a = 0; a < members.length; a++)
-        for (let b = a + 1; b < members.length; b++) {
-          const x = members[a] ?? -1;
-          const y = members[b] ?? -1;
-          if (world.hosts[x]?.labels[c.failureDomain] !== world.hosts[y]?.labels[c.failureDomain]) {
-            adj.get(x)?.add(y);
-            adj.get(y)?.add(x);
-          }
-        }
-  }
-  for (const [key, limit] of Object.entries(campaign.rollout.maxPerFailureDomain)) {
-    if (limit !== 1) continue;
-    const byValue = new Map<string, number[]>();
-    for (const h of hosts) {
-      const value = world.hosts[h]?.labels[key];
-      if (value !== undefined) byValue.set(value, [...(byValue.get(value) ?? []), h]);
-    }
-    for (const members of byValue.values()) link(members);
-  }
-  const degree = (h: number) => adj.get(h)?.size ?? 0;
-  const seeds = [...hosts].sort((a, b) => degree(b) - degree(a) || a - b).slice(0, CLIQUE_SEEDS);
-  let best: number[] = [];
-  for (const seed of seeds) {
-    if (degree(seed) + 1 <= best.length) break;
-    const clique = [seed];
-    const candidates = [...(adj.get(seed) ?? [])].sort((a, b) => degree(b) - degree(a) || a - b);
-    for (const c of candidates) {
-      const n = adj.get(c);
-      if (n && clique.every((m) => n.has(m))) clique.push(c);
-    }
-    if (clique.length > best.length) best = clique;
-  }
   return best;
 }

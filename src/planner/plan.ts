@@ -132,16 +132,16 @@ export function plan(
       const seconds = totalSeconds(steps);
       const instanceActions: InstanceAction[] = wh.actions.map((a) => {
         const inst = world.instances[a.instance];
-        const vnf = inst?.vnf;
-        return {
+        const action: Mutable<InstanceAction> = {
           instance: inst?.name ?? '',
           kind: a.kind,
           from: world.hosts[a.from]?.name ?? '',
-          ...(a.to >= 0 ? { to: world.hosts[a.to]?.name ?? '' } : {}),
-          ...(vnf !== undefined ? { vnf } : {}),
           interruptionMs: interruptionMs(a.kind, world.mem[a.instance] ?? 0, seconds, cost),
           reason: world.action[a.instance]?.reason ?? '',
         };
+        if (a.to >= 0) action.to = world.hosts[a.to]?.name ?? '';
+        if (inst?.vnf !== undefined) action.vnf = inst.vnf;
+        return action;
       });
       return {
         host: wh.visit.host.name,
@@ -207,6 +207,8 @@ export function plan(
     findings: sortFindings(findings),
   };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const SEVERITY_ORDER = { blocker: 0, warning: 1, info: 2 } as const;
 

@@ -47,6 +47,15 @@ export interface StageWaves {
   }[];
 }
 
+interface VnfProfile {
+  readonly version: number;
+  /** vCPU of the instances that must move off the host. */
+  readonly moveLoad: number;
+  readonly vnfs: Int32Array;
+  readonly total: Int32Array;
+  readonly out: Int32Array;
+}
+
 export type RejectKind =
   'parallel' | 'receiving' | 'domain' | 'cluster' | 'anti-affinity' | 'vnf' | 'capacity';
 
@@ -140,6 +149,8 @@ export class WaveBuilder {
   private readonly clustersOf = new Map<number, number[]>();
   private readonly clusterAllowed: number[];
   private readonly domainLimits: [string, number][];
+  private readonly profiles: (VnfProfile | undefined)[] = [];
+  private readonly hashes: (number | undefined)[] = [];
 
   readonly clusters: readonly Cluster[];
 
@@ -184,6 +195,39 @@ export class WaveBuilder {
 
   clusterIndexesOf(h: number): readonly number[] {
     return this.clustersOf.get(h) ?? [];
+  }
+
+  /** The VNFs with members on a host. */
+  vnfsOn(h: number): Int32Array {
+    return this.profile(h).vnfs;
+  }
+
+  /** Members per VNF on a host (total, and out of service), cached until its contents change. */
+  private profile(h: number): VnfProfile {
+    const w = this.ctx.world;
+    const version = w.version[h] ?? 0;
+    const cached = this.profiles[h];
+    if (cached && cached.version === version) return cached;
+    const counts = new Map<number, [number, number]>();
+    let moveLoad = 0;
+    for (const i of w.onHost[h] ?? []) {
+      if (moves(w.action[i]?.kind ?? 'live-migrate')) moveLoad += w.vcpu[i] ?? 0;
+      const v = w.vnfOf[i] ?? -1;
+      if (v < 0) continue;
+      const c = counts.get(v) ?? [0, 0];
+      c[0]++;
+      if (isOut(w.action[i]?.kind ?? 'live-migrate')) c[1]++;
+      counts.set(v, c);
+    }
+    const fresh: VnfProfile = {
+      version,
+      moveLoad,
+      vnfs: Int32Array.from(counts.keys()),
+      total: Int32Array.from([...counts.values()].map((c) => c[0])),
+      out: Int32Array.from([...counts.values()].map((c) => c[1])),
+    };
+    this.profiles[h] = fresh;
+    return fresh;
   }
 
   /** Reasons a host can never be in any wave, whatever else the wave holds. */
@@ -279,14 +323,18 @@ export class WaveBuilder {
     remaining: { visit: HostVisit; host: number }[],
   ): { visit: HostVisit; host: number }[] {
     const w = this.ctx.world;
-    const hostsLeft = new Set(remaining.map((r) => r.host));
-    const vnfLeft = new Map<number, number>();
+    const smooth = this.ctx.campaign.mode === 'smooth';
+    const vnfLeft = new Int32Array(w.vnfs.length);
     const domainLeft = new Map<string, number>();
     const clusterLeft = new Map<number, number>();
-    for (const r of remaining) {
-      for (const i of w.onHost[r.host] ?? []) {
-        const v = w.vnfOf[i] ?? -1;
-        if (v >= 0) vnfLeft.set(v, (vnfLeft.get(v) ?? 0) + 1);
+    const profiles = remaining.map((r) => this.profile(r.host));
+    for (let k = 0; k < remaining.length; k++) {
+      const r = remaining[k];
+      const p = profiles[k];
+      if (!r || !p) continue;
+      for (let j = 0; j < p.vnfs.length; j++) {
+        const v = p.vnfs[j] ?? 0;
+        vnfLeft[v] = (vnfLeft[v] ?? 0) + (p.total[j] ?? 0);
       }
       for (const [key] of this.domainLimits) {
         const value = w.hosts[r.host]?.labels[key];
@@ -296,21 +344,20 @@ export class WaveBuilder {
       for (const ci of this.clusterIndexesOf(r.host))
         clusterLeft.set(ci, (clusterLeft.get(ci) ?? 0) + 1);
     }
-    const base = Math.ceil(hostsLeft.size / this.ctx.cap);
-    const scored = remaining.map((r) => {
+    const base = Math.ceil(remaining.length / this.ctx.cap);
+    const scored = remaining.map((r, k) => {
+      const p = profiles[k];
       let urgency = base;
-      let load = 0;
       // Conflict degree: other remaining hosts this one competes with for VNF budgets.
       let conflicts = 0;
-      for (const i of w.onHost[r.host] ?? []) {
-        const v = w.vnfOf[i] ?? -1;
-        if (moves(w.action[i]?.kind ?? 'live-migrate')) load += w.vcpu[i] ?? 0;
-        if (v < 0 || this.ctx.campaign.mode !== 'smooth') continue;
-        const left = vnfLeft.get(v) ?? 0;
-        const budget = w.budgets[v]?.total ?? 1;
-        urgency = Math.max(urgency, Math.ceil(left / budget));
-        conflicts += (left - 1) / budget;
-      }
+      if (p && smooth)
+        for (let j = 0; j < p.vnfs.length; j++) {
+          const v = p.vnfs[j] ?? 0;
+          const left = vnfLeft[v] ?? 0;
+          const budget = w.budgets[v]?.total ?? 1;
+          urgency = Math.max(urgency, Math.ceil(left / budget));
+          conflicts += (left - 1) / budget;
+        }
       for (const [key, limit] of this.domainLimits) {
         const value = w.hosts[r.host]?.labels[key];
         if (value !== undefined)
@@ -324,7 +371,8 @@ export class WaveBuilder {
             Math.ceil((clusterLeft.get(ci) ?? 0) / Math.max(1, this.clusterBudget(ci))),
           );
       }
-      return { r, urgency, conflicts, load, hash: hashName(r.visit.host.name) };
+      const load = p?.moveLoad ?? 0;
+      return { r, urgency, conflicts, load, hash: this.hash(r.host) };
     });
     // Hosts with nothing to move cost nothing and become destinations: they go first.
     scored.sort(
@@ -338,6 +386,15 @@ export class WaveBuilder {
     return scored.map((s) => s.r);
   }
 
+  private hash(h: number): number {
+    let x = this.hashes[h];
+    if (x === undefined) {
+      x = hashName(this.ctx.world.hosts[h]?.name ?? '');
+      this.hashes[h] = x;
+    }
+    return x;
+  }
+
   /** Fill one wave from hosts in the given order. */
   private fill(ordered: readonly { visit: HostVisit; host: number }[]): {
     wave: WaveHost[];
@@ -348,8 +405,8 @@ export class WaveBuilder {
     const wave: WaveHost[] = [];
     const inWave = new Set<number>();
     const receiving = new Set<number>();
-    const vnfOut = new Map<number, number>();
-    const vnfTotal = new Map<number, number>();
+    const vnfOut = new Int32Array(w.vnfs.length);
+    const vnfTotal = new Int32Array(w.vnfs.length);
     const domainCount = new Map<string, number>();
     const clusterCount = new Map<number, number>();
     const clusterDomains = new Map<number, Set<string>>();
@@ -403,18 +460,10 @@ export class WaveBuilder {
         reject(clusterHit);
         continue;
       }
-      const hostVnfs = new Map<number, { out: number; total: number }>();
-      for (const i of w.onHost[h] ?? []) {
-        const v = w.vnfOf[i] ?? -1;
-        if (v < 0) continue;
-        const c = hostVnfs.get(v) ?? { out: 0, total: 0 };
-        c.total++;
-        if (isOut(w.action[i]?.kind ?? 'live-migrate')) c.out++;
-        hostVnfs.set(v, c);
-      }
+      const profile = this.profile(h);
       if (this.ctx.strategy === 'fixed-parallel') {
-        const shared = [...hostVnfs.keys()].find(
-          (v) => w.antiAffine(v) !== 'none' && (vnfTotal.get(v) ?? 0) > 0,
+        const shared = [...profile.vnfs].find(
+          (v) => w.antiAffine(v) !== 'none' && (vnfTotal[v] ?? 0) > 0,
         );
         if (shared !== undefined) {
           reject({
@@ -426,10 +475,14 @@ export class WaveBuilder {
       }
       if (smooth) {
         let vnfHit: Reject | undefined;
-        for (const [v, c] of hostVnfs) {
+        for (let k = 0; k < profile.vnfs.length; k++) {
+          const v = profile.vnfs[k] ?? -1;
           const b = w.budgets[v];
           if (!b) continue;
-          if ((vnfOut.get(v) ?? 0) + c.out > b.out || (vnfTotal.get(v) ?? 0) + c.total > b.total) {
+          if (
+            (vnfOut[v] ?? 0) + (profile.out[k] ?? 0) > b.out ||
+            (vnfTotal[v] ?? 0) + (profile.total[k] ?? 0) > b.total
+          ) {
             vnfHit = {
               kind: 'vnf',
               text: `${w.vnfs[v]?.name} (${w.vnfs[v]?.redundancy}) allows ${b.total} member(s) impacted at once`,
@@ -479,9 +532,10 @@ export class WaveBuilder {
         receiving.add(p.to);
         w.moveCount[p.i] = (w.moveCount[p.i] ?? 0) + 1;
       }
-      for (const [v, c] of hostVnfs) {
-        vnfOut.set(v, (vnfOut.get(v) ?? 0) + c.out);
-        vnfTotal.set(v, (vnfTotal.get(v) ?? 0) + c.total);
+      for (let k = 0; k < profile.vnfs.length; k++) {
+        const v = profile.vnfs[k] ?? -1;
+        vnfOut[v] = (vnfOut[v] ?? 0) + (profile.out[k] ?? 0);
+        vnfTotal[v] = (vnfTotal[v] ?? 0) + (profile.total[k] ?? 0);
       }
       for (const [key] of this.domainLimits) {
         const value = host?.labels[key];

@@ -33,6 +33,8 @@ export class World {
   readonly memberCount: Int32Array;
   readonly action: ActionChoice[];
   readonly moveCount: Int32Array;
+  /** Bumped whenever a host's instances change, so per-host summaries can be cached. */
+  readonly version: Int32Array;
 
   constructor(inventory: Inventory, campaign: Campaign) {
     this.hosts = inventory.hosts;
@@ -55,6 +57,7 @@ export class World {
     this.group = new Int32Array(nh);
     this.memberCount = new Int32Array(this.vnfs.length);
     this.moveCount = new Int32Array(ni);
+    this.version = new Int32Array(nh);
 
     const groupIds = new Map<string, number>();
     this.hosts.forEach((h, i) => {
@@ -120,6 +123,7 @@ export class World {
   }
 
   attach(i: number, h: number): void {
+    this.version[h] = (this.version[h] ?? 0) + 1;
     this.loc[i] = h;
     this.onHost[h]?.add(i);
     this.usedVcpu[h] = (this.usedVcpu[h] ?? 0) + (this.vcpu[i] ?? 0);
@@ -132,6 +136,7 @@ export class World {
   }
 
   detach(i: number, h: number): void {
+    this.version[h] = (this.version[h] ?? 0) + 1;
     this.onHost[h]?.delete(i);
     this.usedVcpu[h] = (this.usedVcpu[h] ?? 0) - (this.vcpu[i] ?? 0);
     this.usedMem[h] = (this.usedMem[h] ?? 0) - (this.mem[i] ?? 0);
