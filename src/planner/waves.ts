@@ -61,7 +61,8 @@ export type RejectKind =
 
 interface Reject {
   readonly kind: RejectKind;
-  readonly text: string;
+  /** Formatted only when shown: thousands of hosts are held back per wave at scale. */
+  readonly text: () => string;
 }
 
 export interface WaveContext {
@@ -236,7 +237,10 @@ export class WaveBuilder {
     for (const ci of this.clusterIndexesOf(h)) {
       const c = this.ctx.clusters[ci];
       if (c && this.clusterBudget(ci) < 1)
-        return { kind: 'cluster', text: `cluster ${c.name} cannot lose a member and keep quorum` };
+        return {
+          kind: 'cluster',
+          text: () => `cluster ${c.name} cannot lose a member and keep quorum`,
+        };
     }
     if (this.ctx.campaign.mode !== 'smooth') return undefined;
     const counts = new Map<number, { out: number; total: number }>();
@@ -253,7 +257,8 @@ export class WaveBuilder {
       if (b && (c.out > b.out || c.total > b.total))
         return {
           kind: 'vnf',
-          text: `${w.vnfs[v]?.name} would lose ${c.out > b.out ? `${c.out} member(s) out of service` : `${c.total} members at once`} but allows ${c.out > b.out ? b.out : b.total}`,
+          text: () =>
+            `${w.vnfs[v]?.name} would lose ${c.out > b.out ? `${c.out} member(s) out of service` : `${c.total} members at once`} but allows ${c.out > b.out ? b.out : b.total}`,
         };
     }
     return undefined;
@@ -274,7 +279,7 @@ export class WaveBuilder {
         continue;
       }
       const bad = this.aloneInfeasible(host);
-      if (bad) unplanned.push({ visit, reason: bad.text, kind: bad.kind });
+      if (bad) unplanned.push({ visit, reason: bad.text(), kind: bad.kind });
       else remaining.push({ visit, host });
     }
     if (this.ctx.strategy !== 'optimised')
@@ -288,9 +293,9 @@ export class WaveBuilder {
         for (const r of remaining) {
           const why = rejects.get(r.host) ?? {
             kind: 'capacity' as const,
-            text: 'no wave can take it',
+            text: () => 'no wave can take it',
           };
-          unplanned.push({ visit: r.visit, reason: why.text, kind: why.kind });
+          unplanned.push({ visit: r.visit, reason: why.text(), kind: why.kind });
         }
         break;
       }
@@ -315,7 +320,7 @@ export class WaveBuilder {
     if (byKind.size === 0) return `${size} host(s): all that remained in the stage`;
     const parts = [...byKind].map(([k, n]) => `${n} held back by ${KIND_TEXT[k]}`);
     const example = [...rejects.values()][0];
-    return `${size} host(s); ${parts.join(', ')}${example ? ` (e.g. ${example.text})` : ''}`;
+    return `${size} host(s); ${parts.join(', ')}${example ? ` (e.g. ${example.text()})` : ''}`;
   }
 
   /** Optimised order: most urgent group first, then least load to move, then a stable hash. */
@@ -407,7 +412,7 @@ export class WaveBuilder {
     const receiving = new Set<number>();
     const vnfOut = new Int32Array(w.vnfs.length);
     const vnfTotal = new Int32Array(w.vnfs.length);
-    const domainCount = new Map<string, number>();
+    const domainCount = this.domainLimits.map(() => new Map<string, number>());
     const clusterCount = new Map<number, number>();
     const clusterDomains = new Map<number, Set<string>>();
     const rejects = new Map<number, Reject>();
@@ -419,18 +424,19 @@ export class WaveBuilder {
       if (receiving.has(h)) {
         reject({
           kind: 'receiving',
-          text: `${cand.visit.host.name} takes instances evacuated in this wave`,
+          text: () => `${cand.visit.host.name} takes instances evacuated in this wave`,
         });
         continue;
       }
       const host = w.hosts[h];
       let domainHit: Reject | undefined;
-      for (const [key, limit] of this.domainLimits) {
+      for (let d = 0; d < this.domainLimits.length; d++) {
+        const [key, limit] = this.domainLimits[d] ?? ['', 0];
         const value = host?.labels[key];
-        if (value !== undefined && (domainCount.get(`${key}=${value}`) ?? 0) + 1 > limit)
+        if (value !== undefined && (domainCount[d]?.get(value) ?? 0) + 1 > limit)
           domainHit = {
             kind: 'domain',
-            text: `${key} ${value} already has ${limit} host(s) in the wave`,
+            text: () => `${key} ${value} already has ${limit} host(s) in the wave`,
           };
       }
       if (domainHit) {
@@ -444,7 +450,8 @@ export class WaveBuilder {
         if (c.kind === 'quorum' && (clusterCount.get(ci) ?? 0) + 1 > this.clusterBudget(ci))
           clusterHit = {
             kind: 'cluster',
-            text: `cluster ${c.name} keeps quorum ${c.quorum} only with ${this.clusterBudget(ci)} member(s) out`,
+            text: () =>
+              `cluster ${c.name} keeps quorum ${c.quorum} only with ${this.clusterBudget(ci)} member(s) out`,
           };
         if (c.kind === 'failure-domains') {
           const d = host?.labels[c.failureDomain] ?? host?.name ?? '';
@@ -452,7 +459,8 @@ export class WaveBuilder {
           if (set && !set.has(d) && set.size + 1 > c.maxDomainsDown)
             clusterHit = {
               kind: 'cluster',
-              text: `cluster ${c.name} allows ${c.maxDomainsDown} ${c.failureDomain} out at once`,
+              text: () =>
+                `cluster ${c.name} allows ${c.maxDomainsDown} ${c.failureDomain} out at once`,
             };
         }
       }
@@ -468,7 +476,8 @@ export class WaveBuilder {
         if (shared !== undefined) {
           reject({
             kind: 'anti-affinity',
-            text: `shares anti-affinity group ${w.vnfs[shared]?.name} with a host in the wave`,
+            text: () =>
+              `shares anti-affinity group ${w.vnfs[shared]?.name} with a host in the wave`,
           });
           continue;
         }
@@ -485,7 +494,8 @@ export class WaveBuilder {
           ) {
             vnfHit = {
               kind: 'vnf',
-              text: `${w.vnfs[v]?.name} (${w.vnfs[v]?.redundancy}) allows ${b.total} member(s) impacted at once`,
+              text: () =>
+                `${w.vnfs[v]?.name} (${w.vnfs[v]?.redundancy}) allows ${b.total} member(s) impacted at once`,
             };
             break;
           }
@@ -514,7 +524,8 @@ export class WaveBuilder {
         if (to < 0) {
           capacityHit = {
             kind: 'capacity',
-            text: `no room for ${w.instances[i]?.name} (${w.vcpu[i]} vCPU, ${w.mem[i]} MiB) in ${w.groupKeys[w.group[h] ?? 0]}`,
+            text: () =>
+              `no room for ${w.instances[i]?.name} (${w.vcpu[i]} vCPU, ${w.mem[i]} MiB) in ${w.groupKeys[w.group[h] ?? 0]}`,
           };
           break;
         }
@@ -537,10 +548,10 @@ export class WaveBuilder {
         vnfOut[v] = (vnfOut[v] ?? 0) + (profile.out[k] ?? 0);
         vnfTotal[v] = (vnfTotal[v] ?? 0) + (profile.total[k] ?? 0);
       }
-      for (const [key] of this.domainLimits) {
-        const value = host?.labels[key];
-        if (value !== undefined)
-          domainCount.set(`${key}=${value}`, (domainCount.get(`${key}=${value}`) ?? 0) + 1);
+      for (let d = 0; d < this.domainLimits.length; d++) {
+        const value = host?.labels[this.domainLimits[d]?.[0] ?? ''];
+        const counts = domainCount[d];
+        if (value !== undefined && counts) counts.set(value, (counts.get(value) ?? 0) + 1);
       }
       for (const ci of this.clusterIndexesOf(h)) {
         clusterCount.set(ci, (clusterCount.get(ci) ?? 0) + 1);
