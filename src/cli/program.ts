@@ -17,7 +17,12 @@ import {
 import { planFromDocument } from '../campaign/plan-document.js';
 import { NO_SOURCE } from '../campaign/source-map.js';
 import { toPlanDocument } from '../campaign/plan-schema.js';
-import { generateCloud, INVENTORY_SHAPES, type InventoryShape } from '../drivers/sim/generate.js';
+import {
+  generateCloud,
+  INVENTORY_SHAPES,
+  MIN_HOSTS_PER_SITE,
+  type InventoryShape,
+} from '../drivers/sim/generate.js';
 import { ERRORS, EscalatorError, STRATEGIES, type Plan, type Strategy } from '../model/index.js';
 import { check, plan, verifyPlan } from '../planner/index.js';
 import { formatComparison, formatFindings, formatPlan, formatViolation } from './format.js';
@@ -33,7 +38,7 @@ Exit codes:
 
 const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
+  if (!Number.isSafeInteger(n) || n < 1)
     throw new InvalidArgumentError(`${name} must be a whole number ≥ 1, got "${value}"`);
   return n;
 };
@@ -43,6 +48,34 @@ const fraction = (value: string) => {
     throw new InvalidArgumentError(`must be a fraction in (0, 1], got "${value}"`);
   return n;
 };
+
+/** The generator needs a few hosts per site; say so as a usage error, not as a bug. */
+function checkCloudSize(hosts: number, sites: number): void {
+  const least = MIN_HOSTS_PER_SITE * sites;
+  if (hosts < least)
+    throw new EscalatorError(
+      'ESC_USAGE',
+      `--hosts must be at least ${least} for ${sites} site(s) (${MIN_HOSTS_PER_SITE} per site: 3 controllers and a compute host), got ${hosts}`,
+    );
+}
+
+async function writeOut(dir: string, files: readonly (readonly [string, string])[]): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    for (const [file, text] of files) await writeFile(file, text);
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+    const reason =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'a file is in the way of the folder'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : error instanceof Error
+            ? error.message
+            : String(error);
+    throw new EscalatorError('ESC_USAGE', `--out ${dir}: cannot write there: ${reason}`);
+  }
+}
 
 function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -109,7 +142,11 @@ export function buildProgram(): Command {
 
   const planCmd = program
     .command('plan')
-    .description('Plan the campaign in safe rolling waves (and verify plans).');
+    .description('Plan the campaign in safe rolling waves (and verify plans).')
+    .addHelpText(
+      'after',
+      '\n`escalator plan --inventory … --catalog … --campaign …` runs `plan make`;\n`escalator plan make --help` lists its options (--strategy, --output, --hosts …).',
+    );
   planningOptions(
     planCmd
       .command('make', { isDefault: true })
@@ -200,6 +237,7 @@ export function buildProgram(): Command {
     )
     .requiredOption('--out <dir>', 'folder to write the three documents to')
     .action(async (opts) => {
+      checkCloudSize(opts.hosts, opts.sites);
       const cloud = generateCloud({
         hosts: opts.hosts,
         seed: opts.seed,
@@ -207,19 +245,17 @@ export function buildProgram(): Command {
         shape: opts.shape,
         ...(opts.utilisation !== undefined ? { utilisation: opts.utilisation } : {}),
       });
-      await mkdir(opts.out, { recursive: true });
       const render = (doc: unknown) =>
         opts.format === 'json' ? `${JSON.stringify(doc)}\n` : stringify(doc, { lineWidth: 0 });
-      const written: string[] = [];
-      for (const [name, doc] of [
-        ['inventory', cloud.inventory],
-        ['catalog', cloud.catalog],
-        ['campaign', cloud.campaign],
-      ] as const) {
-        const file = join(opts.out, `${name}.${opts.format}`);
-        await writeFile(file, render(doc));
-        written.push(file);
-      }
+      const files = (
+        [
+          ['inventory', cloud.inventory],
+          ['catalog', cloud.catalog],
+          ['campaign', cloud.campaign],
+        ] as const
+      ).map(([name, doc]) => [join(opts.out, `${name}.${opts.format}`), render(doc)] as const);
+      await writeOut(opts.out, files);
+      const written = files.map(([file]) => file);
       const spec = cloud.inventory.spec;
       print(
         `Generated ${spec.hosts.length} hosts, ${spec.instances?.length ?? 0} instances, ${spec.vnfs?.length ?? 0} VNFs (seed ${opts.seed}, ${opts.shape}):\n  ${written.join('\n  ')}`,
@@ -232,6 +268,7 @@ export function buildProgram(): Command {
     .option('--hosts <n>', 'hosts in the generated cloud', positiveInt('--hosts'), 100)
     .option('--seed <n>', 'seed', positiveInt('--seed'), 1)
     .action((opts) => {
+      checkCloudSize(opts.hosts, 1);
       const cloud = generateCloud({ hosts: opts.hosts, seed: opts.seed });
       const asParsed = (data: unknown, file: string) => ({
         file,
