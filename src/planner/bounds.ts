@@ -128,6 +128,9 @@ export function stageBounds(
     }
   }
 
+  const aa = antiAffinityRoomBound(hosts, world, s);
+  if (aa) bounds.push(aa);
+
   const clique = largeClique(conflictGraph(hosts, world, campaign, builder));
   if (clique.length > 1)
     bounds.push({
@@ -201,5 +204,61 @@ export function stageBounds(
 function maxEntry(m: Map<string, number>): [string, number] | undefined {
   let best: [string, number] | undefined;
   for (const e of m) if (!best || e[1] > best[1]) best = e;
+  return best;
+}
+
+/**
+ * Strict anti-affinity leaves room to move only onto hosts without a member. In a placement
+ * group of n receiving hosts holding m members (one per host), a wave W must find, outside W, a
+ * member-free host for each member it moves: (n − m) − (member-free hosts in W) ≥ members in W,
+ * that is |W ∩ group| ≤ n − m. So the stage's hosts with members need ≥ their count / (n − m)
+ * waves. (It needs every member to move; members that stay free their own host's slot.)
+ */
+function antiAffinityRoomBound(
+  hosts: readonly number[],
+  world: World,
+  stage: number,
+): Bound | undefined {
+  const inStage = new Set(hosts);
+  const receivers = new Map<number, number>();
+  for (let h = 0; h < world.hosts.length; h++)
+    if (world.eligible[h])
+      receivers.set(world.group[h] ?? 0, (receivers.get(world.group[h] ?? 0) ?? 0) + 1);
+  // VNF → group → [hosts holding members (any), of which in the stage and moving].
+  const holders = new Map<
+    string,
+    { all: Set<number>; moving: Set<number>; group: number; v: number; staying: boolean }
+  >();
+  for (let i = 0; i < world.instances.length; i++) {
+    const v = world.vnfOf[i] ?? -1;
+    if (v < 0 || world.antiAffine(v) !== 'strict') continue;
+    const h = world.loc[i] ?? -1;
+    if (h < 0 || !world.eligible[h]) continue;
+    const g = world.group[h] ?? 0;
+    const key = `${v}/${g}`;
+    let e = holders.get(key);
+    if (!e)
+      holders.set(key, (e = { all: new Set(), moving: new Set(), group: g, v, staying: false }));
+    e.all.add(h);
+    const moving = moves(world.action[i]?.kind ?? 'live-migrate');
+    if (!moving) e.staying = true;
+    else if (inStage.has(h)) e.moving.add(h);
+  }
+  let best: Bound | undefined;
+  for (const e of holders.values()) {
+    // Members that stay in place need no destination: the argument holds only if all move.
+    if (e.moving.size === 0 || e.staying) continue;
+    const room = (receivers.get(e.group) ?? 0) - e.all.size;
+    if (room < 1) continue; // no valid plan at all: the check reports capacity
+    const value = Math.ceil(e.moving.size / room);
+    if (!best || value > best.value)
+      best = {
+        name: `anti-affinity ${world.vnfs[e.v]?.name}`,
+        value,
+        unit: 'waves',
+        stage,
+        why: `${world.vnfs[e.v]?.name} (strict) has members on ${e.all.size} of the ${receivers.get(e.group)} hosts of ${world.groupKeys[e.group]}: a wave may hold at most ${room} host(s) of that group, since each member it moves needs a member-free host outside the wave; ${e.moving.size} such hosts are upgraded in this stage`,
+      };
+  }
   return best;
 }

@@ -325,7 +325,7 @@ export interface UnplannedDetail {
 /** Blockers for hosts the planner could not place, with capacity remedies. */
 export function unplannedFindings(unplanned: readonly UnplannedDetail[], world: World): Finding[] {
   const findings: Finding[] = [];
-  const capacity = unplanned.filter((u) => u.kind === 'capacity' && u.host.state === 'up');
+  const capacity = unplanned.filter((u) => u.kind === 'capacity');
   const byGroup = new Map<number, UnplannedDetail[]>();
   for (const u of capacity) {
     const g = world.group[world.hostIndex.get(u.host.name) ?? -1] ?? 0;

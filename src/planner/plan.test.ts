@@ -229,3 +229,33 @@ describe('waves', () => {
     expect(verifyPlan(p, { ...input, campaign: c })).toBeUndefined();
   });
 });
+
+describe('alarms', () => {
+  it('leaves a host with alarms out of the plan under strict alarms, and the checker refuses it', () => {
+    const base = smallCloud();
+    const alarmed = base.inventory.hosts.map((h) =>
+      h.name === 'cmp-06'
+        ? { ...h, alarms: [{ code: 'fan', severity: 'major' as const, message: 'fan failed' }] }
+        : h,
+    );
+    const input = { ...base, inventory: { ...base.inventory, hosts: alarmed } };
+    const p = plan(input, { strategy: 'optimised' });
+    expect(p.unplanned.map((u) => u.host)).toEqual(['cmp-06']);
+    expect(p.findings.find((f) => f.code === 'HOST_ALARM')?.severity).toBe('blocker');
+    expect(verifyPlan(p, input)).toBeUndefined();
+    // The plan made without the alarm would put cmp-06 in a wave: the checker names it.
+    const before = plan(base, { strategy: 'optimised' });
+    expect(verifyPlan(before, input)?.constraint).toBe('host alarms');
+    // Lenient: planned, with a warning.
+    const lenient = {
+      ...input,
+      campaign: {
+        ...input.campaign,
+        guards: { ...input.campaign.guards, alarms: 'lenient' as const },
+      },
+    };
+    const pl = plan(lenient, { strategy: 'optimised' });
+    expect(pl.unplanned).toEqual([]);
+    expect(pl.findings.find((f) => f.code === 'HOST_ALARM')?.severity).toBe('warning');
+  });
+});

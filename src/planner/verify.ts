@@ -117,6 +117,8 @@ function replay(plan: Plan, { inventory, catalog, campaign }: PlanningInput): vo
         else if (!targets.has(h.name))
           fail('targets', op.host, `${op.host} is not selected by the campaign`);
         else if (h.state !== 'up') fail('host state', op.host, `${op.host} is ${h.state}`);
+        else if (campaign.guards.alarms === 'strict' && h.alarms.length > 0)
+          fail('host alarms', op.host, `${op.host} has active alarms and guards.alarms is strict`);
         if (inWave.has(op.host)) fail('duplicate', op.host, `${op.host} appears twice in the wave`);
         inWave.add(op.host);
       }

@@ -57,7 +57,7 @@ interface VnfProfile {
 }
 
 export type RejectKind =
-  'parallel' | 'receiving' | 'domain' | 'cluster' | 'anti-affinity' | 'vnf' | 'capacity';
+  'health' | 'parallel' | 'receiving' | 'domain' | 'cluster' | 'anti-affinity' | 'vnf' | 'capacity';
 
 interface Reject {
   readonly kind: RejectKind;
@@ -152,6 +152,11 @@ export class WaveBuilder {
   private readonly domainLimits: [string, number][];
   private readonly profiles: (VnfProfile | undefined)[] = [];
   private readonly hashes: (number | undefined)[] = [];
+  /**
+   * Whether the last wave left hosts behind for lack of room: then the heaviest hosts go first,
+   * since emptying them frees the largest holes (otherwise the lightest, to move least early).
+   */
+  private capacityBound = false;
 
   readonly clusters: readonly Cluster[];
 
@@ -274,7 +279,16 @@ export class WaveBuilder {
         unplanned.push({
           visit,
           reason: `${visit.host.name} is ${visit.host.state}`,
-          kind: 'capacity',
+          kind: 'health',
+        });
+        continue;
+      }
+      if (visit.host.alarms.length > 0 && this.ctx.campaign.guards.alarms === 'strict') {
+        const alarms = visit.host.alarms.map((a) => a.code).join(', ');
+        unplanned.push({
+          visit,
+          reason: `${visit.host.name} has active alarms (${alarms})`,
+          kind: 'health',
         });
         continue;
       }
@@ -289,6 +303,7 @@ export class WaveBuilder {
     while (remaining.length > 0) {
       const ordered = this.ctx.strategy === 'optimised' ? this.rank(remaining) : remaining;
       const { wave, rejects } = this.fill(ordered);
+      this.capacityBound = [...rejects.values()].some((r) => r.kind === 'capacity');
       if (wave.length === 0) {
         for (const r of remaining) {
           const why = rejects.get(r.host) ?? {
@@ -385,10 +400,17 @@ export class WaveBuilder {
         Number(a.load > 0) - Number(b.load > 0) ||
         b.urgency - a.urgency ||
         b.conflicts - a.conflicts ||
-        a.load - b.load ||
+        (this.capacityBound ? b.load - a.load : a.load - b.load) ||
         a.hash - b.hash,
     );
     return scored.map((s) => s.r);
+  }
+
+  /** Members of the instance's VNF when its anti-affinity is strict, else 0. */
+  private spread(i: number): number {
+    const w = this.ctx.world;
+    const v = w.vnfOf[i] ?? -1;
+    return w.antiAffine(v) === 'strict' ? (w.memberCount[v] ?? 0) : 0;
   }
 
   private hash(h: number): number {
@@ -511,8 +533,14 @@ export class WaveBuilder {
       const placed: { i: number; to: number }[] = [];
       let capacityHit: Reject | undefined;
       const pool = this.pools[w.group[h] ?? 0];
+      // Most constrained first: members of large strict anti-affinity groups have the fewest
+      // valid destinations, so they must not find them taken by instances that could go anywhere;
+      // then first-fit decreasing by size.
       const movers = [...(w.onHost[h] ?? [])].sort(
-        (a, b) => (w.vcpu[b] ?? 0) - (w.vcpu[a] ?? 0) || (w.mem[b] ?? 0) - (w.mem[a] ?? 0),
+        (a, b) =>
+          this.spread(b) - this.spread(a) ||
+          (w.vcpu[b] ?? 0) - (w.vcpu[a] ?? 0) ||
+          (w.mem[b] ?? 0) - (w.mem[a] ?? 0),
       );
       for (const i of movers) {
         const kind = w.action[i]?.kind ?? 'live-migrate';
@@ -581,6 +609,7 @@ export class WaveBuilder {
 }
 
 const KIND_TEXT: Record<RejectKind, string> = {
+  health: 'host health',
   parallel: 'maxParallel',
   receiving: 'taking evacuated instances',
   domain: 'failure-domain limits',
