@@ -52,9 +52,21 @@ export function parseVersion(text: string): VersionParse {
   return { ok: true, version: { epoch, upstream, revision, source } };
 }
 
+/**
+ * Parsed versions by text. A cloud has few distinct versions and many comparisons of them
+ * (10,000 hosts × components), so each text is parsed once; the cache is bounded so that
+ * arbitrary input cannot grow it without limit. Parsing is pure, so caching changes nothing.
+ */
+const PARSED = new Map<string, Version>();
+const PARSED_LIMIT = 10_000;
+
 export function mustParseVersion(text: string): Version {
+  const hit = PARSED.get(text);
+  if (hit) return hit;
   const p = parseVersion(text);
   if (!p.ok) throw new RangeError(`invalid version "${text}": ${p.reason}`);
+  if (PARSED.size >= PARSED_LIMIT) PARSED.clear();
+  PARSED.set(text, p.version);
   return p.version;
 }
 

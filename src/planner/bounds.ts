@@ -226,7 +226,7 @@ function antiAffinityRoomBound(
       receivers.set(world.group[h] ?? 0, (receivers.get(world.group[h] ?? 0) ?? 0) + 1);
   // VNF → group → [hosts holding members (any), of which in the stage and moving].
   const holders = new Map<
-    string,
+    number,
     { all: Set<number>; moving: Set<number>; group: number; v: number; staying: boolean }
   >();
   for (let i = 0; i < world.instances.length; i++) {
@@ -235,7 +235,7 @@ function antiAffinityRoomBound(
     const h = world.loc[i] ?? -1;
     if (h < 0 || !world.eligible[h]) continue;
     const g = world.group[h] ?? 0;
-    const key = `${v}/${g}`;
+    const key = v * world.groupKeys.length + g;
     let e = holders.get(key);
     if (!e)
       holders.set(key, (e = { all: new Set(), moving: new Set(), group: g, v, staying: false }));

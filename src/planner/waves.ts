@@ -47,6 +47,21 @@ export interface StageWaves {
   }[];
 }
 
+/** Why hosts were held back from a wave: counts by kind, an example, and each host's reason on demand. */
+class Rejections {
+  readonly byKind = new Map<RejectKind, number>();
+  first: Reject | undefined;
+  readonly perHost: Map<number, Reject> | undefined;
+  constructor(explain: boolean) {
+    this.perHost = explain ? new Map() : undefined;
+  }
+  add(host: number, r: Reject): void {
+    this.byKind.set(r.kind, (this.byKind.get(r.kind) ?? 0) + 1);
+    this.first ??= r;
+    this.perHost?.set(host, r);
+  }
+}
+
 interface VnfProfile {
   readonly version: number;
   /** vCPU of the instances that must move off the host. */
@@ -302,11 +317,13 @@ export class WaveBuilder {
     const waves: BuiltWave[] = [];
     while (remaining.length > 0) {
       const ordered = this.ctx.strategy === 'optimised' ? this.rank(remaining) : remaining;
-      const { wave, rejects } = this.fill(ordered);
-      this.capacityBound = [...rejects.values()].some((r) => r.kind === 'capacity');
+      const { wave, rejects } = this.fill(ordered, false);
+      this.capacityBound = (rejects.byKind.get('capacity') ?? 0) > 0;
       if (wave.length === 0) {
+        // Nothing fits: ask again, this time keeping every host's reason.
+        const explained = this.fill(ordered, true).rejects.perHost;
         for (const r of remaining) {
-          const why = rejects.get(r.host) ?? {
+          const why = explained?.get(r.host) ?? {
             kind: 'capacity' as const,
             text: () => 'no wave can take it',
           };
@@ -327,14 +344,12 @@ export class WaveBuilder {
     return { waves, unplanned };
   }
 
-  private waveReason(size: number, rejects: Map<number, Reject>): string {
+  private waveReason(size: number, rejects: Rejections): string {
     if (size >= this.ctx.cap)
       return `full: ${size} host(s), the most this strategy allows at once (${this.ctx.strategy}, ${this.ctx.cap})`;
-    const byKind = new Map<RejectKind, number>();
-    for (const r of rejects.values()) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
-    if (byKind.size === 0) return `${size} host(s): all that remained in the stage`;
-    const parts = [...byKind].map(([k, n]) => `${n} held back by ${KIND_TEXT[k]}`);
-    const example = [...rejects.values()][0];
+    if (rejects.byKind.size === 0) return `${size} host(s): all that remained in the stage`;
+    const parts = [...rejects.byKind].map(([k, n]) => `${n} held back by ${KIND_TEXT[k]}`);
+    const example = rejects.first;
     return `${size} host(s); ${parts.join(', ')}${example ? ` (e.g. ${example.text()})` : ''}`;
   }
 
@@ -423,9 +438,12 @@ export class WaveBuilder {
   }
 
   /** Fill one wave from hosts in the given order. */
-  private fill(ordered: readonly { visit: HostVisit; host: number }[]): {
+  private fill(
+    ordered: readonly { visit: HostVisit; host: number }[],
+    explain: boolean,
+  ): {
     wave: WaveHost[];
-    rejects: Map<number, Reject>;
+    rejects: Rejections;
   } {
     const w = this.ctx.world;
     const smooth = this.ctx.campaign.mode === 'smooth';
@@ -437,12 +455,12 @@ export class WaveBuilder {
     const domainCount = this.domainLimits.map(() => new Map<string, number>());
     const clusterCount = new Map<number, number>();
     const clusterDomains = new Map<number, Set<string>>();
-    const rejects = new Map<number, Reject>();
+    const rejects = new Rejections(explain);
 
     for (const cand of ordered) {
       if (wave.length >= this.ctx.cap) break;
       const h = cand.host;
-      const reject = (r: Reject) => rejects.set(h, r);
+      const reject = (r: Reject) => rejects.add(h, r);
       if (receiving.has(h)) {
         reject({
           kind: 'receiving',
