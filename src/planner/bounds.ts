@@ -5,7 +5,6 @@
  * moved instances).
  */
 import type { Bound, Campaign } from '../model/index.js';
-import { isOut, moves } from './actions.js';
 import type { StageSpec } from './stages.js';
 import type { World } from './world.js';
 import type { WaveBuilder } from './waves.js';
@@ -57,7 +56,7 @@ export function stageBounds(
         const v = world.vnfOf[i] ?? -1;
         if (v < 0) continue;
         total.set(v, (total.get(v) ?? 0) + 1);
-        if (isOut(world.action[i]?.kind ?? 'live-migrate')) out.set(v, (out.get(v) ?? 0) + 1);
+        if (world.out[i] === 1) out.set(v, (out.get(v) ?? 0) + 1);
       }
     let best: Bound | undefined;
     for (const [v, m] of total) {
@@ -156,7 +155,7 @@ export function stageBounds(
     let moveV = 0;
     let moveM = 0;
     for (const i of world.onHost[h] ?? []) {
-      if (moves(world.action[i]?.kind ?? 'live-migrate')) {
+      if (world.moving[i] === 1) {
         moveV += world.vcpu[i] ?? 0;
         moveM += world.mem[i] ?? 0;
       } else {
@@ -240,7 +239,7 @@ function antiAffinityRoomBound(
     if (!e)
       holders.set(key, (e = { all: new Set(), moving: new Set(), group: g, v, staying: false }));
     e.all.add(h);
-    const moving = moves(world.action[i]?.kind ?? 'live-migrate');
+    const moving = world.moving[i] === 1;
     if (!moving) e.staying = true;
     else if (inStage.has(h)) e.moving.add(h);
   }

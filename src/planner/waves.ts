@@ -14,7 +14,7 @@
  * targeted), so that they move at most once, and only then to hosts still to be upgraded.
  */
 import type { Campaign, Cluster, InstanceActionKind, Strategy } from '../model/index.js';
-import { isOut, moves } from './actions.js';
+import { moves } from './actions.js';
 import type { HostVisit, StageSpec } from './stages.js';
 import type { World } from './world.js';
 
@@ -232,12 +232,12 @@ export class WaveBuilder {
     const counts = new Map<number, [number, number]>();
     let moveLoad = 0;
     for (const i of w.onHost[h] ?? []) {
-      if (moves(w.action[i]?.kind ?? 'live-migrate')) moveLoad += w.vcpu[i] ?? 0;
+      if (w.moving[i] === 1) moveLoad += w.vcpu[i] ?? 0;
       const v = w.vnfOf[i] ?? -1;
       if (v < 0) continue;
       const c = counts.get(v) ?? [0, 0];
       c[0]++;
-      if (isOut(w.action[i]?.kind ?? 'live-migrate')) c[1]++;
+      if (w.out[i] === 1) c[1]++;
       counts.set(v, c);
     }
     const fresh: VnfProfile = {
@@ -269,7 +269,7 @@ export class WaveBuilder {
       if (v < 0) continue;
       const c = counts.get(v) ?? { out: 0, total: 0 };
       c.total++;
-      if (isOut(w.action[i]?.kind ?? 'live-migrate')) c.out++;
+      if (w.out[i] === 1) c.out++;
       counts.set(v, c);
     }
     for (const [v, c] of counts) {

@@ -5,7 +5,7 @@
  */
 import type { Campaign, Host, Instance, Inventory, Vnf } from '../model/index.js';
 import { canReceiveInstances, impactBudget, type ImpactBudget } from '../model/index.js';
-import { chooseAction, type ActionChoice } from './actions.js';
+import { chooseAction, isOut, moves, type ActionChoice } from './actions.js';
 
 export class World {
   readonly hosts: readonly Host[];
@@ -32,6 +32,10 @@ export class World {
   readonly budgets: ImpactBudget[];
   readonly memberCount: Int32Array;
   readonly action: ActionChoice[];
+  /** 1 when the instance's action moves it to another host (hot-path copy of `action`). */
+  readonly moving: Uint8Array;
+  /** 1 when the instance's action takes it out of service (hot-path copy of `action`). */
+  readonly out: Uint8Array;
   readonly moveCount: Int32Array;
   /** Bumped whenever a host's instances change, so per-host summaries can be cached. */
   readonly version: Int32Array;
@@ -98,6 +102,8 @@ export class World {
       const spare = vnf ? (this.budgets[v]?.out ?? 0) : undefined;
       return chooseAction(inst, vnf, spare, campaign);
     });
+    this.moving = Uint8Array.from(this.action, (a) => (moves(a.kind) ? 1 : 0));
+    this.out = Uint8Array.from(this.action, (a) => (isOut(a.kind) ? 1 : 0));
   }
 
   /** Whether the VNF's members must sit on different hosts. */
