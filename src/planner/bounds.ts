@@ -8,7 +8,7 @@ import type { Bound, Campaign } from '../model/index.js';
 import type { StageSpec } from './stages.js';
 import type { World } from './world.js';
 import type { WaveBuilder } from './waves.js';
-import { conflictGraph, largeClique } from './conflicts.js';
+import { conflictGroups, largeClique } from './conflicts.js';
 
 export function stageBounds(
   stage: StageSpec,
@@ -49,21 +49,22 @@ export function stageBounds(
   }
 
   if (campaign.mode === 'smooth') {
-    const total = new Map<number, number>();
-    const out = new Map<number, number>();
+    const total = new Int32Array(world.vnfs.length);
+    const out = new Int32Array(world.vnfs.length);
     for (const h of hosts)
       for (const i of world.onHost[h] ?? []) {
         const v = world.vnfOf[i] ?? -1;
         if (v < 0) continue;
-        total.set(v, (total.get(v) ?? 0) + 1);
-        if (world.out[i] === 1) out.set(v, (out.get(v) ?? 0) + 1);
+        total[v] = (total[v] ?? 0) + 1;
+        if (world.out[i] === 1) out[v] = (out[v] ?? 0) + 1;
       }
     let best: Bound | undefined;
-    for (const [v, m] of total) {
+    for (let v = 0; v < total.length; v++) {
+      const m = total[v] ?? 0;
       const b = world.budgets[v];
-      if (!b) continue;
+      if (m === 0 || !b) continue;
       const byTotal = Math.ceil(m / b.total);
-      const o = out.get(v) ?? 0;
+      const o = out[v] ?? 0;
       const byOut = b.out > 0 ? Math.ceil(o / b.out) : 0;
       const value = Math.max(byTotal, byOut);
       if (!best || value > best.value)
@@ -130,7 +131,7 @@ export function stageBounds(
   const aa = antiAffinityRoomBound(hosts, world, s);
   if (aa) bounds.push(aa);
 
-  const clique = largeClique(conflictGraph(hosts, world, campaign, builder));
+  const clique = largeClique(conflictGroups(hosts, world, campaign, builder));
   if (clique.length > 1)
     bounds.push({
       name: 'conflicting hosts',
