@@ -27,7 +27,10 @@ const table = (head: string[], colWidths?: number[]) =>
     ...(colWidths ? { colWidths } : {}),
   });
 
-export function formatPlan(plan: Plan, options: { hosts?: boolean } = {}): string {
+export function formatPlan(
+  plan: Plan,
+  options: { hosts?: boolean; findings?: boolean } = {},
+): string {
   const out: string[] = [];
   out.push(
     `Plan for campaign ${plan.campaign} on inventory ${plan.inventory} — strategy ${plan.strategy}, ${plan.mode}`,
@@ -84,7 +87,8 @@ export function formatPlan(plan: Plan, options: { hosts?: boolean } = {}): strin
   for (const b of plan.bounds)
     bt.push([b.stage === undefined ? '' : b.stage + 1, b.name, b.value, b.why]);
   out.push(bt.toString());
-  if (plan.findings.length > 0) out.push('', formatFindings(plan.findings));
+  if (options.findings !== false && plan.findings.length > 0)
+    out.push('', formatFindings(plan.findings));
   return out.join('\n');
 }
 

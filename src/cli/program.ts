@@ -295,7 +295,7 @@ export function buildProgram(): Command {
       );
       print(formatFindings(check(input)));
       const plans = STRATEGIES.map((strategy) => plan(input, { strategy }));
-      print(`\n${formatPlan(plans[0] as Plan)}`);
+      print(`\n${formatPlan(plans[0] as Plan, { findings: false })}`);
       print(`\nStrategies side by side:\n${formatComparison(plans)}`);
       const violation = verifyPlan(plans[0] as Plan, input);
       print(`\n${formatViolation(violation)}`);
