@@ -110,6 +110,18 @@ export default tseslint.config(
     },
   },
   {
+    // The store is the data layer under the engine: it knows the model, nothing above it.
+    files: ['src/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: forbid(['campaign', 'planner', 'engine', 'drivers', 'cli', 'server', 'web']),
+        },
+      ],
+    },
+  },
+  {
     // Tests may reach across layers (a planner test plans a generated cloud).
     files: ['src/**/*.test.ts', 'src/**/testing/**/*.ts'],
     rules: {

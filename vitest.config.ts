@@ -3,8 +3,13 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    // Builds dist/ once: the CLI tests (src/cli/cli.test.ts) run the real `node dist/cli/main.js`.
-    globalSetup: ['src/cli/testing/build.ts'],
+    globalSetup: [
+      // Builds dist/ once: the CLI tests (src/cli/cli.test.ts) run the real `node dist/cli/main.js`.
+      'src/cli/testing/build.ts',
+      // One PostgreSQL for the run (DATABASE_URL, or a cluster in a temp folder): the store
+      // tests run against it as well as against SQLite.
+      'src/store/testing/postgres-setup.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

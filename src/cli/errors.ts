@@ -21,3 +21,28 @@ export function reportError(error: unknown): void {
   if (process.env.ESCALATOR_DEBUG && error instanceof Error && error.stack)
     process.stderr.write(`${error.stack}\n`);
 }
+
+/** What each exit code means in a word, for `--help`; the codes come from the registry. */
+const EXIT_SUMMARY: Readonly<Record<number, string>> = {
+  0: 'success',
+  2: 'bad input: a document, file, option or name is wrong',
+  3: 'the check found blockers / no plan keeps every constraint',
+  4: 'plan verify found a violated constraint',
+  5: 'the run changed under you: read it again and retry',
+  6: 'the database cannot be opened or reached, or is from a newer Escalator',
+  70: 'internal error (a bug: please report it)',
+};
+
+/** The exit codes and the error codes behind each, generated from the registry (no drift). */
+export function exitCodesHelp(): string {
+  const byExit = new Map<number, string[]>([[0, []]]);
+  for (const [code, e] of Object.entries(ERRORS))
+    byExit.set(e.exit, [...(byExit.get(e.exit) ?? []), code]);
+  const lines = [...byExit]
+    .sort(([a], [b]) => a - b)
+    .map(([exit, codes]) => {
+      const summary = EXIT_SUMMARY[exit] ?? ERRORS[codes[0] as keyof typeof ERRORS].meaning;
+      return `  ${String(exit).padEnd(3)} ${summary}${codes.length > 0 ? ` (${codes.join(', ')})` : ''}`;
+    });
+  return `\nExit codes:\n${lines.join('\n')}`;
+}

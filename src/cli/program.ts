@@ -26,15 +26,10 @@ import {
 import { ERRORS, EscalatorError, STRATEGIES, type Plan, type Strategy } from '../model/index.js';
 import { check, plan, verifyPlan } from '../planner/index.js';
 import { formatComparison, formatFindings, formatPlan, formatViolation } from './format.js';
+import { exitCodesHelp } from './errors.js';
 import { loadPlanningInput } from './inputs.js';
 
-const EXIT_HELP = `
-Exit codes:
-  0   success
-  2   bad input: a document, file or option is wrong (ESC_DOCUMENT_INVALID, ESC_FILE_UNREADABLE, ESC_USAGE)
-  3   the check found blockers / no plan keeps every constraint (ESC_CHECK_FAILED, ESC_PLAN_INFEASIBLE)
-  4   plan verify found a violated constraint (ESC_PLAN_VIOLATION)
-  70  internal error (a bug: please report it)`;
+const EXIT_HELP = exitCodesHelp();
 
 const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);

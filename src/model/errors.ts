@@ -35,6 +35,30 @@ export const ERRORS = {
     http: 422,
     meaning: 'The plan checker found a plan that breaks a hard constraint.',
   },
+  ESC_NOT_FOUND: {
+    exit: 2,
+    http: 404,
+    meaning:
+      'The run, step, guard or backup named does not exist in the database: check the run id.',
+  },
+  ESC_STORE_CONFLICT: {
+    exit: 5,
+    http: 409,
+    meaning:
+      'The run changed under you: another command or executor moved it first (its state or revision is not the one expected), or a unique key (a step key or idempotency key) is taken; read the run again and retry.',
+  },
+  ESC_STORE_UNAVAILABLE: {
+    exit: 6,
+    http: 503,
+    meaning:
+      'The database cannot be reached or opened: the file or its folder is not writable or not a database, the PostgreSQL server is down or refuses the URL, or it stayed busy past the retries.',
+  },
+  ESC_STORE_INCOMPATIBLE: {
+    exit: 6,
+    http: 503,
+    meaning:
+      'The database was migrated by a newer Escalator (it holds migrations this version does not know): upgrade Escalator before using it.',
+  },
   ESC_INTERNAL: {
     exit: 70,
     http: 500,

@@ -8,3 +8,5 @@ export * from './errors.js';
 export * from './cost.js';
 export * from './impact.js';
 export * from './duration.js';
+export * from './clock.js';
+export * from './run.js';
