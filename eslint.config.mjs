@@ -110,6 +110,13 @@ export default tseslint.config(
     },
   },
   {
+    // The engine executes plans through drivers and journals to the store; interfaces sit above it.
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: forbid(['cli', 'server', 'web']) }],
+    },
+  },
+  {
     // The store is the data layer under the engine: it knows the model, nothing above it.
     files: ['src/store/**/*.ts'],
     rules: {

@@ -35,6 +35,12 @@ export const ERRORS = {
     http: 422,
     meaning: 'The plan checker found a plan that breaks a hard constraint.',
   },
+  ESC_ILLEGAL_OPERATION: {
+    exit: 2,
+    http: 409,
+    meaning:
+      'The operation is not allowed in the current state (e.g. resume a committed run, roll back after commit); the message names the state and what would allow it.',
+  },
   ESC_NOT_FOUND: {
     exit: 2,
     http: 404,
