@@ -14,6 +14,7 @@ import {
   type DocumentKind,
 } from '../campaign/schema.js';
 import { PlanDocumentSchema } from '../campaign/plan-schema.js';
+import { ScenarioDocumentSchema } from '../drivers/sim/scenario.js';
 import { ERRORS, type ErrorCode } from '../model/errors.js';
 
 type Schema = Readonly<Record<string, unknown>>;
@@ -28,6 +29,7 @@ export function renderGeneratedDocs(): Map<string, string> {
   for (const kind of KINDS)
     docs.set(`docs/schema/${kind.toLowerCase()}.json`, renderJsonSchema(DOCUMENT_SCHEMAS[kind]));
   docs.set('docs/schema/plan.json', renderJsonSchema(PlanDocumentSchema));
+  docs.set('docs/schema/scenario.json', renderJsonSchema(ScenarioDocumentSchema));
   docs.set('docs/campaign-reference.md', renderReference());
   docs.set('docs/errors.md', renderErrors());
   return docs;

@@ -1,0 +1,800 @@
+/**
+ * `sim`: the digital twin as a `Driver`. A deterministic discrete-event simulation of a cloud on
+ * a virtual clock (clock.ts) over a world model (world.ts), with durations and interruptions
+ * from the cost model the planner predicts with (model/cost.ts), VNF managers, service probes,
+ * idempotency by key with side-effect counters, and fault injection from a scenario.
+ *
+ * Timing, in virtual seconds:
+ * - setScheduling, stop/start instance, setScaleUp and an ack by default: `cost.apiStepSeconds`;
+ * - migrate answers at once (queued, like Nova's 202); the scheduler decides at the same virtual
+ *   time but asynchronously (no valid host → `failed`); a source host runs at most
+ *   `cost.concurrentMigrationsPerHost` migrations at once, the rest wait for a slot; a live
+ *   migration runs `liveMigrationSeconds(memory)` and blacks the instance out for the last
+ *   `liveMigrationBlackoutMs(memory)`; a cold one powers it off for `coldMigrationSeconds`;
+ * - host actions: `durations` (install and restart per component, reboot, command);
+ * - backup and restore: `cost.backupSeconds`. Reads (discover, status, health, probe) are instant.
+ */
+import {
+  DEFAULT_COST_MODEL,
+  coldMigrationSeconds,
+  liveMigrationBlackoutMs,
+  liveMigrationSeconds,
+  type Catalog,
+  type CostModel,
+  type Inventory,
+} from '../../model/index.js';
+import { parseDuration } from '../../model/duration.js';
+import { CATALOG_DEFAULTS } from '../../campaign/defaults.js';
+import {
+  DriverError,
+  type BackupItem,
+  type BackupRef,
+  type Driver,
+  type HostAction,
+  type HostActionResult,
+  type HostHealth,
+  type MaintenanceNotice,
+  type MigrationRequest,
+  type MigrationState,
+  type MigrationStatus,
+  type OperationContext,
+  type ScaleUpSetting,
+  type SchedulingState,
+  type ServiceSample,
+  type VnfmAnswer,
+} from '../driver.js';
+import { VirtualClock, type TimerHandle } from './clock.js';
+import { Faults, type VnfmBehaviour } from './faults.js';
+import type { DriverOperation, Scenario } from './scenario.js';
+import { World, type SimHost, type SimInstance, type SimVnf } from './world.js';
+
+// ---------------------------------------------------------------- options
+
+/** Host-action durations in seconds. */
+export interface SimDurations {
+  readonly install: number;
+  readonly restart: number;
+  readonly reboot: number;
+  readonly command: number;
+  /** Per component, overriding `install` and `restart`. */
+  readonly components: Readonly<Record<string, { install?: number; restart?: number }>>;
+}
+
+const secondsOf = (d: string | number): number => {
+  const parsed = parseDuration(d);
+  return parsed.ok ? parsed.seconds : 0;
+};
+
+/** The catalogue's defaults: install 5m, restart (activate) 2m; a reboot 8m, a command 10s. */
+export const DEFAULT_DURATIONS: SimDurations = {
+  install: secondsOf(CATALOG_DEFAULTS.durations.install),
+  restart: secondsOf(CATALOG_DEFAULTS.durations.activate),
+  reboot: 480,
+  command: 10,
+  components: {},
+};
+
+/**
+ * Durations as a catalogue expects them: install and activate of each component's newest
+ * release; a reboot as long as the longest reboot activation.
+ */
+export function durationsFromCatalog(catalog: Catalog): SimDurations {
+  const components: Record<string, { install: number; restart: number }> = {};
+  let reboot = 0;
+  for (const c of catalog.components) {
+    const release = c.releases[c.releases.length - 1];
+    if (release === undefined) continue;
+    components[c.name] = {
+      install: release.durations.install,
+      restart: release.durations.activate,
+    };
+    for (const r of c.releases)
+      if (r.activation === 'reboot') reboot = Math.max(reboot, r.durations.activate);
+  }
+  return { ...DEFAULT_DURATIONS, reboot: reboot || DEFAULT_DURATIONS.reboot, components };
+}
+
+export interface SimOptions {
+  readonly cost?: CostModel;
+  readonly durations?: Partial<SimDurations>;
+  readonly scenario?: Scenario;
+  /** VNFM behaviour per VNF (a scenario's `vnfm` faults take precedence); default: ack. */
+  readonly vnfm?: Readonly<Record<string, VnfmBehaviour>>;
+  /** Default `{ enabled: true, detail: { instances: 100, cores: 400 } }`. */
+  readonly scaleUp?: ScaleUpSetting;
+  /** Seconds a call that times out takes before it answers `timeout`; default 30. */
+  readonly timeoutSeconds?: number;
+  /** Seconds to wait for a rebooted host past its reboot time before `failed`; default 1800. */
+  readonly bootTimeoutSeconds?: number;
+  readonly clock?: VirtualClock;
+}
+
+export const DEFAULT_SCALE_UP: ScaleUpSetting = {
+  enabled: true,
+  detail: { instances: 100, cores: 400 },
+};
+
+/** The reason Escalator records when it disables scheduling for a campaign. */
+export const schedulingReason = (campaign: string): string => `escalator: campaign ${campaign}`;
+
+/** Side-effecting operations, as counted by `sideEffects()`. */
+export type SideEffectKind =
+  | 'setScheduling'
+  | 'migrate'
+  | 'abortMigration'
+  | 'stopInstance'
+  | 'startInstance'
+  | 'install'
+  | 'restart'
+  | 'reboot'
+  | 'command'
+  | 'setScaleUp'
+  | 'backup'
+  | 'restore'
+  | 'notifyVnfm';
+
+/** A maintenance notice the VNFMs received, and what they answered. */
+export interface NoticeRecord {
+  readonly at: number;
+  readonly notice: MaintenanceNotice;
+  readonly answer: VnfmAnswer;
+}
+
+// ---------------------------------------------------------------- migrations
+
+interface Migration {
+  readonly id: string;
+  readonly instance: SimInstance;
+  readonly mode: 'live' | 'cold';
+  readonly source: string;
+  readonly requested: string | undefined;
+  state: MigrationState;
+  destination: SimHost | undefined;
+  error: string | undefined;
+  startedAt: number | undefined;
+  duration: number;
+  timers: TimerHandle[];
+}
+
+interface Outcome {
+  readonly kind: SideEffectKind;
+  readonly request: string;
+  readonly result: Promise<unknown>;
+}
+
+// ---------------------------------------------------------------- the driver
+
+export class SimDriver implements Driver {
+  readonly name = 'sim';
+  readonly clock: VirtualClock;
+  readonly world: World;
+  private readonly cost: CostModel;
+  private readonly durations: SimDurations;
+  private readonly faults: Faults;
+  private readonly vnfmBehaviours: Readonly<Record<string, VnfmBehaviour>>;
+  private readonly timeoutSeconds: number;
+  private readonly bootTimeoutSeconds: number;
+  private readonly outcomes = new Map<string, Outcome>();
+  private readonly appliedByKey = new Map<string, number>();
+  private readonly appliedByKind = new Map<SideEffectKind, number>();
+  private readonly migrations = new Map<string, Migration>();
+  private readonly notices: NoticeRecord[] = [];
+  private migrationCount = 0;
+  private backupCount = 0;
+
+  constructor(inventory: Inventory, options: SimOptions = {}) {
+    this.clock = options.clock ?? new VirtualClock();
+    this.cost = options.cost ?? DEFAULT_COST_MODEL;
+    this.durations = { ...DEFAULT_DURATIONS, ...options.durations };
+    this.faults = new Faults(options.scenario);
+    this.vnfmBehaviours = options.vnfm ?? {};
+    this.timeoutSeconds = options.timeoutSeconds ?? 30;
+    this.bootTimeoutSeconds = options.bootTimeoutSeconds ?? 1800;
+    const scaleUp = options.scaleUp ?? DEFAULT_SCALE_UP;
+    this.world = new World(inventory, { enabled: scaleUp.enabled, detail: { ...scaleUp.detail } });
+  }
+
+  // ---------------------------------------------------------------- time
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  sleep(seconds: number): Promise<void> {
+    return this.clock.sleep(seconds);
+  }
+
+  busy<T>(work: () => Promise<T>): Promise<T> {
+    return this.clock.busy(work);
+  }
+
+  /** Resolves once no event is left and the system is quiescent (tests). */
+  runUntilIdle(): Promise<void> {
+    return this.clock.runUntilIdle();
+  }
+
+  // ---------------------------------------------------------------- counters
+
+  /** Side effects applied, by kind. */
+  sideEffects(): Readonly<Record<string, number>> {
+    return Object.fromEntries(this.appliedByKind);
+  }
+
+  /** Side effects applied under each key (1 for every key, by construction). */
+  sideEffectsByKey(): ReadonlyMap<string, number> {
+    return this.appliedByKey;
+  }
+
+  /** Keys whose side effect was applied more than once: always empty unless the twin has a bug. */
+  duplicates(): string[] {
+    return [...this.appliedByKey].filter(([, n]) => n > 1).map(([k]) => k);
+  }
+
+  /** Maintenance notices the VNFMs received, in order. */
+  vnfmNotices(): readonly NoticeRecord[] {
+    return this.notices;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /**
+   * A call as the driver answers it: a scenario's `driver-errors` strike first (a transient
+   * error before acting; a timeout after starting the work, answered `timeoutSeconds` later,
+   * so the work may well have happened — asking again with the same key returns its outcome).
+   */
+  private async call<T>(op: DriverOperation, subject: string, work: () => Promise<T>): Promise<T> {
+    const error = this.faults.driverError(op, this.clock.now());
+    if (error === 'transient')
+      throw new DriverError('transient', subject, `${op}: the infrastructure is busy, try again`);
+    if (error === 'timeout') {
+      work().catch(() => undefined);
+      await this.clock.sleep(this.timeoutSeconds);
+      throw new DriverError('timeout', subject, `${op}: no answer in ${this.timeoutSeconds}s`);
+    }
+    return work();
+  }
+
+  /**
+   * At most once per idempotency key: the first call acts and its outcome (value or error) is
+   * kept; a later call with the same key gets that outcome, even while the first still runs. A
+   * key reused for a different request is refused.
+   */
+  private once<T>(
+    ctx: OperationContext,
+    kind: SideEffectKind,
+    request: string,
+    act: () => Promise<T>,
+  ): Promise<T> {
+    const key = ctx.idempotencyKey;
+    const prior = this.outcomes.get(key);
+    if (prior !== undefined) {
+      if (prior.kind !== kind || prior.request !== request)
+        return Promise.reject(
+          new DriverError(
+            'rejected',
+            request,
+            `idempotency key ${key} was used for ${prior.kind} ${prior.request}, not ${kind} ${request}`,
+          ),
+        );
+      return prior.result as Promise<T>;
+    }
+    this.appliedByKey.set(key, (this.appliedByKey.get(key) ?? 0) + 1);
+    this.appliedByKind.set(kind, (this.appliedByKind.get(kind) ?? 0) + 1);
+    const result = act();
+    result.catch(() => undefined);
+    this.outcomes.set(key, { kind, request, result });
+    return result;
+  }
+
+  private hostOf(name: string): SimHost {
+    const host = this.world.host(name);
+    if (host === undefined) throw new DriverError('rejected', name, `no host ${name}`);
+    return host;
+  }
+
+  private instanceOf(name: string): SimInstance {
+    const instance = this.world.instance(name);
+    if (instance === undefined) throw new DriverError('rejected', name, `no instance ${name}`);
+    return instance;
+  }
+
+  // ---------------------------------------------------------------- discovery
+
+  discover(): Promise<Inventory> {
+    return this.call('discover', 'sim', () => Promise.resolve(this.world.toInventory()));
+  }
+
+  getScheduling(host: string): Promise<SchedulingState> {
+    return this.call('getScheduling', host, () =>
+      Promise.resolve({ ...this.hostOf(host).scheduling }),
+    );
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  setScheduling(
+    host: string,
+    state: SchedulingState,
+    ctx: OperationContext,
+  ): Promise<SchedulingState> {
+    return this.call('setScheduling', host, async () => {
+      const h = this.hostOf(host);
+      if (state.enabled && !h.scheduling.enabled) {
+        const ours = schedulingReason(ctx.campaign);
+        if (h.scheduling.reason !== ours)
+          throw new DriverError(
+            'rejected',
+            host,
+            `${host} was disabled for another reason (${h.scheduling.reason ?? 'none given'}), not by campaign ${ctx.campaign}: an operator must enable it`,
+          );
+      }
+      const request = `${host} ${state.enabled ? 'enable' : 'disable'}`;
+      return this.once(ctx, 'setScheduling', request, async () => {
+        const hang = this.faults.hangSeconds(
+          [state.enabled ? 'enable-scheduling' : 'disable-scheduling'],
+          host,
+        );
+        await this.clock.sleep(this.cost.apiStepSeconds + hang);
+        if (state.enabled) h.scheduling = { enabled: true };
+        // Disabled already (by anyone): keep the first reason, so it is never lost.
+        else if (h.scheduling.enabled)
+          h.scheduling = { enabled: false, reason: state.reason ?? schedulingReason(ctx.campaign) };
+        return { ...h.scheduling };
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- migrations
+
+  migrate(request: MigrationRequest, ctx: OperationContext): Promise<MigrationStatus> {
+    return this.call('migrate', request.instance, async () => {
+      const key = `${request.instance} ${request.mode} ${request.destination ?? '*'}`;
+      const prior = this.outcomes.get(ctx.idempotencyKey);
+      if (prior === undefined) this.checkMigratable(request);
+      const id = await this.once(ctx, 'migrate', key, () =>
+        Promise.resolve(this.startMigration(request)),
+      );
+      return this.statusOf(this.migrationOf(id));
+    });
+  }
+
+  private checkMigratable(request: MigrationRequest): void {
+    const instance = this.instanceOf(request.instance);
+    if (request.destination !== undefined) this.hostOf(request.destination);
+    if (instance.migration === 'none')
+      throw new DriverError('rejected', instance.name, `${instance.name} cannot be migrated`);
+    if (request.mode === 'live' && instance.migration !== 'live')
+      throw new DriverError('rejected', instance.name, `${instance.name} cannot be live-migrated`);
+    if (request.mode === 'live' && instance.power !== 'running')
+      throw new DriverError('rejected', instance.name, `${instance.name} is stopped`);
+    if (this.world.host(instance.host)?.state !== 'up' && request.mode === 'live')
+      throw new DriverError('rejected', instance.name, `${instance.host} is down`);
+    if (instance.migrationId !== undefined)
+      throw new DriverError(
+        'transient',
+        instance.name,
+        `${instance.name} is being migrated (${instance.migrationId}): try again when it is done`,
+      );
+  }
+
+  private startMigration(request: MigrationRequest): string {
+    const instance = this.instanceOf(request.instance);
+    const id = `migration-${++this.migrationCount}`;
+    const m: Migration = {
+      id,
+      instance,
+      mode: request.mode,
+      source: instance.host,
+      requested: request.destination,
+      state: 'queued',
+      destination: undefined,
+      error: undefined,
+      startedAt: undefined,
+      duration: 0,
+      timers: [],
+    };
+    this.migrations.set(id, m);
+    instance.migrationId = id;
+    // Like Nova's 202: the scheduler decides later (at the same virtual time).
+    m.timers.push(this.clock.after(0, () => this.schedule(m)));
+    return id;
+  }
+
+  private schedule(m: Migration): void {
+    if (m.state !== 'queued') return;
+    const instance = m.instance;
+    let destination: SimHost | undefined;
+    if (m.requested !== undefined) {
+      const host = this.world.host(m.requested) as SimHost;
+      const refusal = this.world.refusal(instance, host);
+      if (refusal !== undefined) return this.finish(m, 'failed', `no valid host: ${refusal}`);
+      destination = host;
+    } else {
+      destination = this.world.pickDestination(instance);
+      if (destination === undefined)
+        return this.finish(
+          m,
+          'failed',
+          `no valid host: no compute host of ${this.world.host(m.source)?.group ?? m.source} can take ${instance.name}`,
+        );
+    }
+    m.destination = destination;
+    instance.target = destination.name;
+    this.world.claim(destination, instance.flavor);
+    const source = this.world.host(m.source) as SimHost;
+    if (source.migrationsRunning < this.cost.concurrentMigrationsPerHost) this.run(m, source);
+    else source.migrationQueue.push(() => this.run(m, source));
+  }
+
+  private run(m: Migration, source: SimHost): void {
+    if (m.state !== 'queued') return this.nextOnSource(source);
+    source.migrationsRunning++;
+    const now = this.clock.now();
+    const instance = m.instance;
+    const memory = instance.flavor.memoryMiB;
+    const hang = this.faults.hangSeconds(['evacuate', 'restore-instances'], m.source);
+    m.state = 'running';
+    m.startedAt = now;
+    m.duration =
+      (m.mode === 'live'
+        ? liveMigrationSeconds(memory, this.cost)
+        : coldMigrationSeconds(memory, this.cost)) + hang;
+    if (this.faults.migrationFails(instance.name, m.source)) {
+      m.timers.push(
+        this.clock.after(m.duration / 2, () =>
+          this.finish(m, 'failed', `migration of ${instance.name} failed on ${m.source}`),
+        ),
+      );
+      return;
+    }
+    if (m.mode === 'cold') {
+      instance.moving = true;
+      this.world.refresh(instance, now);
+    } else {
+      const blackout = liveMigrationBlackoutMs(memory, this.cost) / 1000;
+      m.timers.push(
+        this.clock.after(m.duration - blackout, () => {
+          instance.blackout = true;
+          this.world.refresh(instance, this.clock.now());
+        }),
+      );
+    }
+    m.timers.push(this.clock.after(m.duration, () => this.finish(m, 'completed')));
+  }
+
+  /** Ends a migration: lands the instance or gives its claim back, frees the source's slot. */
+  private finish(m: Migration, state: MigrationState, error?: string): void {
+    const now = this.clock.now();
+    const instance = m.instance;
+    const wasRunning = m.state === 'running';
+    for (const t of m.timers) t.cancel();
+    m.timers = [];
+    m.state = state;
+    if (error !== undefined) m.error = error;
+    instance.migrationId = undefined;
+    instance.blackout = false;
+    instance.moving = false;
+    if (state === 'completed' && m.destination !== undefined)
+      this.world.land(instance, m.destination, now);
+    else {
+      if (m.destination !== undefined) this.world.release(m.destination, instance.flavor);
+      instance.target = undefined;
+      this.world.refresh(instance, now);
+    }
+    const source = this.world.host(m.source);
+    if (wasRunning && source !== undefined) {
+      source.migrationsRunning--;
+      this.nextOnSource(source);
+    }
+  }
+
+  private nextOnSource(source: SimHost): void {
+    while (
+      source.migrationsRunning < this.cost.concurrentMigrationsPerHost &&
+      source.migrationQueue.length > 0
+    )
+      source.migrationQueue.shift()?.();
+  }
+
+  private migrationOf(id: string): Migration {
+    const m = this.migrations.get(id);
+    if (m === undefined) throw new DriverError('rejected', id, `no migration ${id}`);
+    return m;
+  }
+
+  private statusOf(m: Migration): MigrationStatus {
+    const progress =
+      m.state === 'completed'
+        ? 1
+        : m.state === 'running' && m.startedAt !== undefined && m.duration > 0
+          ? Math.min(1, (this.clock.now() - m.startedAt) / m.duration)
+          : m.state === 'queued'
+            ? 0
+            : undefined;
+    return {
+      id: m.id,
+      instance: m.instance.name,
+      state: m.state,
+      source: m.source,
+      ...(m.destination === undefined
+        ? m.requested === undefined
+          ? {}
+          : { destination: m.requested }
+        : { destination: m.destination.name }),
+      ...(progress === undefined ? {} : { progress }),
+      ...(m.error === undefined ? {} : { error: m.error }),
+    };
+  }
+
+  migrationStatus(id: string): Promise<MigrationStatus> {
+    return this.call('migrationStatus', id, () =>
+      Promise.resolve(this.statusOf(this.migrationOf(id))),
+    );
+  }
+
+  abortMigration(id: string, ctx: OperationContext): Promise<MigrationStatus> {
+    return this.call('abortMigration', id, async () => {
+      const m = this.migrationOf(id);
+      if (m.state === 'running' && m.mode === 'cold')
+        throw new DriverError('rejected', id, `${id} is a cold migration: it cannot be aborted`);
+      await this.once(ctx, 'abortMigration', id, () => {
+        if (m.state === 'queued' || m.state === 'running')
+          this.finish(m, 'cancelled', 'aborted on request');
+        return Promise.resolve();
+      });
+      return this.statusOf(m);
+    });
+  }
+
+  // ---------------------------------------------------------------- instances
+
+  stopInstance(instance: string, ctx: OperationContext): Promise<void> {
+    return this.call('stopInstance', instance, async () => {
+      const i = this.instanceOf(instance);
+      return this.once(ctx, 'stopInstance', instance, async () => {
+        i.power = 'stopped';
+        this.world.refresh(i, this.clock.now());
+        await this.clock.sleep(
+          this.cost.apiStepSeconds + this.faults.hangSeconds(['evacuate'], i.host),
+        );
+      });
+    });
+  }
+
+  startInstance(instance: string, ctx: OperationContext): Promise<void> {
+    return this.call('startInstance', instance, async () => {
+      const i = this.instanceOf(instance);
+      return this.once(ctx, 'startInstance', instance, async () => {
+        await this.clock.sleep(
+          this.cost.apiStepSeconds + this.faults.hangSeconds(['restore-instances'], i.host),
+        );
+        i.power = 'running';
+        this.world.refresh(i, this.clock.now());
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- host actions
+
+  hostAction(host: string, action: HostAction, ctx: OperationContext): Promise<HostActionResult> {
+    return this.call('hostAction', host, async () => {
+      const h = this.hostOf(host);
+      const prior = this.outcomes.get(ctx.idempotencyKey);
+      if (prior === undefined && h.state === 'down')
+        throw new DriverError('rejected', host, `${host} is down`);
+      if (prior === undefined && action.kind === 'restart' && !h.components.has(action.component))
+        throw new DriverError('rejected', host, `${action.component} is not installed on ${host}`);
+      const request = `${host} ${JSON.stringify(action)}`;
+      return this.once(ctx, action.kind, request, () => this.act(h, action));
+    });
+  }
+
+  private durationOf(kind: 'install' | 'restart', component: string): number {
+    return this.durations.components[component]?.[kind] ?? this.durations[kind];
+  }
+
+  private async act(h: SimHost, action: HostAction): Promise<HostActionResult> {
+    switch (action.kind) {
+      case 'install': {
+        const hang = this.faults.hangSeconds(['install'], h.name);
+        await this.clock.sleep(this.durationOf('install', action.component) + hang);
+        if (this.faults.installFails(h.name, action.component)) {
+          h.alarms = [
+            ...h.alarms,
+            {
+              code: 'package-install-failed',
+              severity: 'major',
+              message: `installing ${action.component} ${action.version} failed`,
+            },
+          ];
+          throw new DriverError(
+            'failed',
+            h.name,
+            `installing ${action.component} ${action.version} on ${h.name} failed`,
+          );
+        }
+        const from = h.components.get(action.component);
+        h.components.set(action.component, action.version);
+        h.config++;
+        return {
+          ok: true,
+          output: `${action.component}: ${from ?? 'not installed'} → ${action.version}`,
+        };
+      }
+      case 'restart': {
+        const hang = this.faults.hangSeconds(['activate'], h.name);
+        h.servicesDown.add(action.component);
+        await this.clock.sleep(this.durationOf('restart', action.component) + hang);
+        h.servicesDown.delete(action.component);
+        return { ok: true, output: `${action.component} restarted` };
+      }
+      case 'reboot':
+        return this.reboot(h);
+      case 'command': {
+        const hang = this.faults.hangSeconds(['verify'], h.name);
+        await this.clock.sleep(this.durations.command + hang);
+        h.config++;
+        return { ok: true, output: `ran: ${action.command}` };
+      }
+    }
+  }
+
+  private async reboot(h: SimHost): Promise<HostActionResult> {
+    const hang = this.faults.hangSeconds(['activate'], h.name);
+    h.state = 'down';
+    this.world.refreshHost(h, this.clock.now());
+    // Migrations from or to a host that goes down fail.
+    for (const m of this.migrations.values())
+      if (
+        (m.state === 'queued' || m.state === 'running') &&
+        (m.source === h.name || m.destination === h)
+      )
+        this.finish(m, 'failed', `${h.name} went down during the migration`);
+    if (this.faults.neverReturns(h.name)) {
+      h.alarms = [
+        ...h.alarms,
+        { code: 'host-unreachable', severity: 'critical', message: `${h.name} did not come back` },
+      ];
+      await this.clock.sleep(this.durations.reboot + hang + this.bootTimeoutSeconds);
+      throw new DriverError(
+        'failed',
+        h.name,
+        `${h.name} did not come back within ${this.durations.reboot + this.bootTimeoutSeconds}s of its reboot`,
+      );
+    }
+    await this.clock.sleep(this.durations.reboot + hang);
+    h.state = 'up';
+    h.servicesDown.clear();
+    this.world.refreshHost(h, this.clock.now());
+    return { ok: true, output: `${h.name} rebooted` };
+  }
+
+  health(host: string): Promise<HostHealth> {
+    return this.call('health', host, async () => {
+      const h = this.hostOf(host);
+      const hang = this.faults.hangSeconds(['verify'], host);
+      if (hang > 0) await this.clock.sleep(hang);
+      return {
+        host,
+        state: h.state,
+        servicesUp: h.state === 'up' && h.servicesDown.size === 0,
+        alarms: h.alarms.map((a) => ({ ...a })),
+        components: Object.fromEntries(h.components),
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- scale-up
+
+  getScaleUp(): Promise<ScaleUpSetting> {
+    return this.call('getScaleUp', 'scale-up', () =>
+      Promise.resolve(copySetting(this.world.scaleUp)),
+    );
+  }
+
+  setScaleUp(setting: ScaleUpSetting, ctx: OperationContext): Promise<ScaleUpSetting> {
+    return this.call('setScaleUp', 'scale-up', () =>
+      this.once(ctx, 'setScaleUp', JSON.stringify(setting), async () => {
+        const value = copySetting(setting);
+        await this.clock.sleep(this.cost.apiStepSeconds);
+        this.world.scaleUp = value;
+        return copySetting(value);
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------- backup and restore
+
+  backup(host: string, items: readonly BackupItem[], ctx: OperationContext): Promise<BackupRef> {
+    return this.call('backup', host, async () => {
+      const h = this.hostOf(host);
+      return this.once(ctx, 'backup', `${host} ${items.join(',')}`, async () => {
+        const snapshot = { host, components: new Map(h.components), config: h.config };
+        const hang = this.faults.hangSeconds(['backup'], host);
+        await this.clock.sleep(this.cost.backupSeconds + hang);
+        const ref = `backup-${++this.backupCount}-${host}`;
+        this.world.backups.set(ref, snapshot);
+        return { host, ref, items: [...items] };
+      });
+    });
+  }
+
+  restore(backup: BackupRef, ctx: OperationContext): Promise<void> {
+    return this.call('restore', backup.host, async () => {
+      const h = this.hostOf(backup.host);
+      const snapshot = this.world.backups.get(backup.ref);
+      if (snapshot === undefined || snapshot.host !== backup.host)
+        throw new DriverError('rejected', backup.host, `no backup ${backup.ref} of ${backup.host}`);
+      return this.once(ctx, 'restore', `${backup.host} ${backup.ref}`, async () => {
+        await this.clock.sleep(this.cost.backupSeconds);
+        if (backup.items.includes('versions')) {
+          h.components.clear();
+          for (const [name, version] of snapshot.components) h.components.set(name, version);
+        }
+        if (backup.items.includes('config') || backup.items.includes('databases'))
+          h.config = snapshot.config;
+      });
+    });
+  }
+
+  /** The configuration revision of a host: installs and commands bump it, restores bring it back. */
+  configOf(host: string): number {
+    return this.hostOf(host).config;
+  }
+
+  // ---------------------------------------------------------------- VNF managers
+
+  notifyVnfm(notice: MaintenanceNotice, ctx: OperationContext): Promise<VnfmAnswer> {
+    return this.call('notifyVnfm', notice.vnf, async () => {
+      const vnf = this.world.vnfs.get(notice.vnf);
+      if (vnf === undefined) throw new DriverError('rejected', notice.vnf, `no VNF ${notice.vnf}`);
+      const request = `${notice.vnf} ${notice.host} ${notice.instances.join(',')}`;
+      return this.once(ctx, 'notifyVnfm', request, async () => {
+        const behaviour = this.faults.vnfm(notice.vnf) ??
+          this.vnfmBehaviours[notice.vnf] ?? { answer: 'ack' };
+        const hang = this.faults.hangSeconds(['notify-vnfm', 'notify-complete'], notice.host);
+        const delay = (behaviour.delaySeconds ?? this.cost.apiStepSeconds) + hang;
+        const answer = await this.answer(behaviour, delay, notice, vnf);
+        this.notices.push({ at: this.clock.now(), notice, answer });
+        return answer;
+      });
+    });
+  }
+
+  private async answer(
+    behaviour: VnfmBehaviour,
+    delay: number,
+    notice: MaintenanceNotice,
+    vnf: SimVnf,
+  ): Promise<VnfmAnswer> {
+    if (behaviour.answer === 'silent' || delay > notice.deadline) {
+      await this.clock.sleep(notice.deadline);
+      return { kind: 'silent' };
+    }
+    await this.clock.sleep(delay);
+    switch (behaviour.answer) {
+      case 'ack':
+        return { kind: 'ack' };
+      case 'nack':
+        return { kind: 'nack', reason: behaviour.reason ?? 'refused by the VNF manager' };
+      case 'switch-over':
+        this.world.addGap(vnf, this.clock.now(), this.cost.switchOverGapMs);
+        return { kind: 'switched-over' };
+    }
+  }
+
+  // ---------------------------------------------------------------- probes
+
+  probe(since: number): Promise<readonly ServiceSample[]> {
+    return this.call('probe', 'probe', () => {
+      const samples: ServiceSample[] = [];
+      for (const [vnf, interruptions] of this.world.interruptions(since, this.clock.now()))
+        samples.push({ vnf, interruptions });
+      return Promise.resolve(samples);
+    });
+  }
+}
+
+function copySetting(s: ScaleUpSetting): ScaleUpSetting {
+  return { enabled: s.enabled, detail: { ...s.detail } };
+}
