@@ -3,12 +3,13 @@
  * `JSON.parse` (a 40 MB inventory must load in a fraction of a second); only when it fails,
  * or when its keys betray a duplicate, does the slower scanner run to say where and why.
  */
-import { LineCounter, parseDocument as parseYamlDocument, type YAMLError } from 'yaml';
+import type { YAMLError } from 'yaml';
 import { hasDuplicateKeys, scanJson, type JsonSyntaxError } from './json-scan.js';
 import { JsonSourceMap } from './json-source.js';
 import { formatPath, type Path } from './path.js';
 import { sortProblems, type DocumentProblem } from './problems.js';
 import { LineIndex, NO_SOURCE, type SourceMap } from './source-map.js';
+import { yamlLib } from './yaml-lib.js';
 import { YamlSourceMap } from './yaml-source.js';
 
 export type DocumentFormat = 'json' | 'yaml';
@@ -117,8 +118,9 @@ function duplicateKeyProblem(
 }
 
 function parseYaml(text: string, file: string): ParsedDocument {
-  const lineCounter = new LineCounter();
-  const doc = parseYamlDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const yaml = yamlLib();
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const source = new YamlSourceMap(doc, text, lineCounter);
   const problems = sortProblems(doc.errors.map((e) => yamlProblem(e, file, text, source)));
   const fatal = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');

@@ -112,7 +112,7 @@ export const PlanDocumentSchema = closed(
 export type PlanDocument = Static<typeof PlanDocumentSchema>;
 
 type Body = Omit<PlanDocument, 'apiVersion' | 'kind'>;
-type DeepMutable<T> = T extends readonly (infer U)[]
+export type DeepMutable<T> = T extends readonly (infer U)[]
   ? DeepMutable<U>[]
   : T extends object
     ? { -readonly [K in keyof T]: DeepMutable<T[K]> }
@@ -121,7 +121,3 @@ type DeepMutable<T> = T extends readonly (infer U)[]
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const planMatchesSchema: Same<DeepMutable<Plan>, Body> = true;
 void planMatchesSchema;
-
-export function toPlanDocument(plan: Plan): PlanDocument {
-  return { apiVersion: API_VERSION, kind: 'Plan', ...(plan as DeepMutable<Plan>) };
-}

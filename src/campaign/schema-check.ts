@@ -3,24 +3,13 @@
  * (a failed union says what the union accepts, not what each branch wanted), unknown fields
  * at their key with a suggestion, missing fields gathered per object.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { allowedConstants, describeSchema, describeValue } from './describe.js';
 import { pointerToPath, isRecord, valueAt, type Path } from './path.js';
 import type { PendingProblem } from './problems.js';
 import { DOCUMENT_SCHEMAS, NAME_PATTERN, type DocumentKind } from './schema.js';
 import { closestName } from './suggest.js';
-
-const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: false });
-const validators = new Map<DocumentKind, ValidateFunction>();
-
-function validatorFor(kind: DocumentKind): ValidateFunction {
-  let validate = validators.get(kind);
-  if (validate === undefined) {
-    validate = ajv.compile(DOCUMENT_SCHEMAS[kind]);
-    validators.set(kind, validate);
-  }
-  return validate;
-}
+import { validatorFor } from './validators.js';
 
 export function schemaProblems(kind: DocumentKind, data: unknown): PendingProblem[] {
   const validate = validatorFor(kind);

@@ -12,9 +12,10 @@ import {
   type TProperties,
   type ObjectOptions,
 } from '@sinclair/typebox';
+import { API_VERSION } from './api-version.js';
 import { CAMPAIGN_DEFAULTS, CATALOG_DEFAULTS, INVENTORY_DEFAULTS } from './defaults.js';
 
-export const API_VERSION = 'escalator.dev/v1alpha1';
+export { API_VERSION };
 
 export const NAME_PATTERN = '^[A-Za-z0-9]([A-Za-z0-9._:/@-]*[A-Za-z0-9])?$';
 export const DURATION_PATTERN = '^(\\d+(\\.\\d+)?(ms|s|m|h|d))+$';

@@ -1,7 +1,14 @@
 /** Positions in YAML text, read from the ranges the yaml package keeps on every node. */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type { Alias, Document, LineCounter, Node, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { yamlLib } from './yaml-lib.js';
 import type { Path, PathSegment } from './path.js';
 import type { LocateRequest, Position, SourceMap } from './source-map.js';
+
+// The yaml package's node tests, from the package loaded with the document (yaml-lib.ts).
+const isAlias = (node: unknown): node is Alias => yamlLib().isAlias(node);
+const isMap = (node: unknown): node is YAMLMap => yamlLib().isMap(node);
+const isScalar = (node: unknown): node is Scalar => yamlLib().isScalar(node);
+const isSeq = (node: unknown): node is YAMLSeq => yamlLib().isSeq(node);
 
 interface Step {
   readonly key: Node | undefined;

@@ -384,6 +384,79 @@ describe.concurrent('escalator plan', () => {
     expect(all.some((w) => w.hosts.length > 1)).toBe(true);
   });
 
+  // The planner works on the documents while a worker thread validates them (planning-input.ts):
+  // whatever it makes of invalid documents, the operator sees their problems and no plan.
+  it('reports the problems of an inventory the planner cannot even read, not a crash (exit 2)', async ({
+    expect,
+  }) => {
+    const inventory = parse(await read('cloud/inventory.yaml')) as InventoryDoc;
+    await write(
+      'unreadable-inventory.json',
+      JSON.stringify({ ...inventory, spec: { ...inventory.spec, hosts: 'all of them' } }),
+    );
+    const args = [
+      '-i',
+      'unreadable-inventory.json',
+      '-k',
+      'cloud/catalog.yaml',
+      '-c',
+      'cloud/campaign.yaml',
+    ];
+    for (const command of [['plan', '--output', 'json'], ['check']]) {
+      const run = await escalator(...command, ...args);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain('ESC_DOCUMENT_INVALID');
+      expect(run.stderr).toMatch(/unreadable-inventory\.json:1:\d+ spec\.hosts: expected/);
+      expect(run.stderr).not.toContain('ESC_INTERNAL');
+      expectNoStackTrace(expect, run);
+    }
+  });
+
+  it('prints no plan for an inventory it could plan but that is invalid (exit 2)', async ({
+    expect,
+  }) => {
+    const inventory = parse(await read('cloud/inventory.yaml')) as InventoryDoc & {
+      spec: { instances: { flavor: string }[] };
+    };
+    const [first] = inventory.spec.instances;
+    if (!first) throw new Error('the generated cloud has no instance');
+    first.flavor = 'no-such-flavor';
+    await write('bad-flavor-inventory.yaml', stringify(inventory));
+    const run = await escalator(
+      'plan',
+      '-i',
+      'bad-flavor-inventory.yaml',
+      '-k',
+      'cloud/catalog.yaml',
+      '-c',
+      'cloud/campaign.yaml',
+      '--output',
+      'json',
+    );
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('spec.instances[0].flavor: unknown flavor "no-such-flavor"');
+    expectNoStackTrace(expect, run);
+  });
+
+  it('reports an unreadable campaign file when planning (exit 2)', async ({ expect }) => {
+    const run = await escalator(
+      'plan',
+      '-i',
+      'cloud/inventory.yaml',
+      '-k',
+      'cloud/catalog.yaml',
+      '-c',
+      'nowhere/campaign.yaml',
+    );
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('ESC_FILE_UNREADABLE');
+    expect(run.stderr).toContain('nowhere/campaign.yaml');
+    expectNoStackTrace(expect, run);
+  });
+
   it('plan verify accepts the plan `plan --output json` wrote (exit 0)', async ({ expect }) => {
     const run = await escalator('plan', 'verify', ...CLOUD, '--plan', 'plan.json');
     expect(run.code, run.stderr + run.stdout).toBe(0);

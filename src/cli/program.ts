@@ -1,22 +1,17 @@
-/** Commands and options of `escalator`. Each action only wires parts together and prints. */
+/**
+ * Commands and options of `escalator`. Each action only wires parts together and prints.
+ * Validators and schemas load when a command needs them (`await import`): `escalator plan`
+ * validates in a worker thread (planning-input.ts) and its main thread never loads them.
+ */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { stringify } from 'yaml';
-import {
-  campaignFromDocument,
-  catalogFromDocument,
-  documentProblems,
-  inventoryFromDocument,
-  loadDocumentFile,
-  validateCampaignAgainst,
-  DocumentError,
-  type DocumentProblem,
-  type ParsedDocument,
-} from '../campaign/index.js';
-import { planFromDocument } from '../campaign/plan-document.js';
+import type * as Documents from '../campaign/documents.js';
+import type { ParsedDocument } from '../campaign/load.js';
+import { toPlanDocument } from '../campaign/plan-out.js';
+import { DocumentError, type DocumentProblem } from '../campaign/problems.js';
+import { loadDocumentFile } from '../campaign/read.js';
 import { NO_SOURCE } from '../campaign/source-map.js';
-import { toPlanDocument } from '../campaign/plan-schema.js';
 import {
   generateCloud,
   INVENTORY_SHAPES,
@@ -27,7 +22,8 @@ import { ERRORS, EscalatorError, STRATEGIES, type Plan, type Strategy } from '..
 import { check, plan, verifyPlan } from '../planner/index.js';
 import { formatComparison, formatFindings, formatPlan, formatViolation } from './format.js';
 import { exitCodesHelp } from './errors.js';
-import { loadPlanningInput } from './inputs.js';
+import { writeJson } from './json-out.js';
+import { withPlanningInput } from './planning-input.js';
 
 const EXIT_HELP = exitCodesHelp();
 
@@ -78,7 +74,16 @@ function print(text: string): void {
 
 /** Indented for a person at a terminal; compact for a program (a 10,000-host plan is ~100 MB indented). */
 function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, process.stdout.isTTY ? 2 : undefined)}\n`);
+  for (const chunk of renderJson(value)) process.stdout.write(chunk);
+}
+
+/** What `printJson` prints, as chunks to write. */
+function renderJson(value: unknown): (string | Uint8Array)[] {
+  if (process.stdout.isTTY) return [`${JSON.stringify(value, null, 2)}\n`];
+  const chunks: (string | Uint8Array)[] = [];
+  writeJson(value, (chunk) => chunks.push(chunk));
+  chunks.push('\n');
+  return chunks;
 }
 
 const outputOption = () =>
@@ -114,7 +119,7 @@ export function buildProgram(): Command {
     )
     .action(async (files: string[]) => {
       const parsed = await Promise.all(files.map((f) => loadDocumentFile(f)));
-      const problems = validateAll(parsed);
+      const problems = validateAll(parsed, await import('../campaign/documents.js'));
       if (problems.length > 0) throw new DocumentError(problems);
       print(
         `${files.length} document(s) valid: ${parsed.map((p) => `${p.file} (${kindOf(p)})`).join(', ')}`,
@@ -128,8 +133,7 @@ export function buildProgram(): Command {
   )
     .addOption(outputOption())
     .action(async (opts) => {
-      const input = await loadPlanningInput(opts);
-      const findings = check(input);
+      const findings = await withPlanningInput(opts, (input) => check(input));
       if (opts.output === 'json') printJson({ findings });
       else print(formatFindings(findings));
       const blockers = findings.filter((f) => f.severity === 'blocker').length;
@@ -167,24 +171,17 @@ export function buildProgram(): Command {
     .option('--hosts', 'also list every host operation: steps and instance actions')
     .addOption(outputOption())
     .action(async (opts) => {
-      const input = await loadPlanningInput(opts);
       const strategies: Strategy[] =
         opts.strategy === 'compare' ? [...STRATEGIES] : [opts.strategy];
-      const plans = strategies.map((strategy) =>
-        plan(input, { strategy, fixedParallel: opts.fixedParallel }),
-      );
-      if (opts.output === 'json')
-        printJson(
-          plans.length === 1
-            ? toPlanDocument(plans[0] as Plan)
-            : { plans: plans.map(toPlanDocument) },
+      // The output is rendered too before the documents are known valid (then it is printed),
+      // so that a validation slower than planning costs nothing (planning-input.ts).
+      const { plans, output } = await withPlanningInput(opts, (input) => {
+        const made = strategies.map((strategy) =>
+          plan(input, { strategy, fixedParallel: opts.fixedParallel }),
         );
-      else if (plans.length === 1)
-        print(formatPlan(plans[0] as Plan, { hosts: opts.hosts === true }));
-      else
-        print(
-          `${formatPlan(plans[0] as Plan)}\n\nStrategies side by side:\n${formatComparison(plans)}`,
-        );
+        return { plans: made, output: renderPlans(made, opts) };
+      });
+      for (const chunk of output) process.stdout.write(chunk);
       if (plans.some((p) => p.findings.some((f) => f.severity === 'blocker')))
         process.exitCode = ERRORS.ESC_PLAN_INFEASIBLE.exit;
     });
@@ -198,6 +195,10 @@ export function buildProgram(): Command {
     .requiredOption('-p, --plan <file>', 'a plan written by `escalator plan --output json`')
     .addOption(outputOption())
     .action(async (opts) => {
+      const [{ loadPlanningInput }, { planFromDocument }] = await Promise.all([
+        import('./inputs.js'),
+        import('../campaign/plan-document.js'),
+      ]);
       const [input, planDoc] = await Promise.all([
         loadPlanningInput(opts),
         loadDocumentFile(opts.plan),
@@ -241,6 +242,7 @@ export function buildProgram(): Command {
         shape: opts.shape,
         ...(opts.utilisation !== undefined ? { utilisation: opts.utilisation } : {}),
       });
+      const { stringify } = await import('yaml');
       const render = (doc: unknown) =>
         opts.format === 'json' ? `${JSON.stringify(doc)}\n` : stringify(doc, { lineWidth: 0 });
       const files = (
@@ -263,8 +265,10 @@ export function buildProgram(): Command {
     .description('Generate a cloud, check it and plan an example campaign; compare the strategies.')
     .option('--hosts <n>', 'hosts in the generated cloud', positiveInt('--hosts'), 100)
     .option('--seed <n>', 'seed', positiveInt('--seed'), 1)
-    .action((opts) => {
+    .action(async (opts) => {
       checkCloudSize(opts.hosts, 1);
+      const { campaignFromDocument, catalogFromDocument, inventoryFromDocument } =
+        await import('../campaign/documents.js');
       const cloud = generateCloud({ hosts: opts.hosts, seed: opts.seed });
       const asParsed = (data: unknown, file: string) => ({
         file,
@@ -303,6 +307,23 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** What `escalator plan` prints. */
+function renderPlans(
+  plans: readonly Plan[],
+  opts: { readonly output: 'table' | 'json'; readonly hosts?: true },
+): (string | Uint8Array)[] {
+  const [first] = plans;
+  if (opts.output === 'json')
+    return renderJson(
+      plans.length === 1 ? toPlanDocument(first as Plan) : { plans: plans.map(toPlanDocument) },
+    );
+  const text =
+    plans.length === 1
+      ? formatPlan(first as Plan, { hosts: opts.hosts === true })
+      : `${formatPlan(first as Plan)}\n\nStrategies side by side:\n${formatComparison(plans)}`;
+  return [text.endsWith('\n') ? text : `${text}\n`];
+}
+
 function kindOf(p: ParsedDocument): string {
   const data = p.data;
   return typeof data === 'object' &&
@@ -314,7 +335,15 @@ function kindOf(p: ParsedDocument): string {
 }
 
 /** Each document by its own kind; a campaign also against the inventory and catalog given with it. */
-function validateAll(parsed: readonly ParsedDocument[]): DocumentProblem[] {
+function validateAll(
+  parsed: readonly ParsedDocument[],
+  {
+    documentProblems,
+    validateCampaignAgainst,
+    inventoryFromDocument,
+    catalogFromDocument,
+  }: typeof Documents,
+): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
   const byKind = (k: string) => parsed.filter((p) => kindOf(p) === k);
   for (const p of parsed) {

@@ -116,9 +116,26 @@ export function compareVersions(a: Version, b: Version): number {
   return Math.sign(compareFragment(a.revision, b.revision));
 }
 
+/**
+ * Comparisons by text, as `PARSED`: 10,000 hosts compare the same few versions again and again
+ * (each comparison walks both strings); bounded the same way.
+ */
+const COMPARED = new Map<string, Map<string, number>>();
+
 /** Compare two version strings; both must be valid (documents are validated first). */
 export function compareVersionStrings(a: string, b: string): number {
-  return compareVersions(mustParseVersion(a), mustParseVersion(b));
+  let row = COMPARED.get(a);
+  if (row === undefined) {
+    if (COMPARED.size >= PARSED_LIMIT) COMPARED.clear();
+    row = new Map<string, number>();
+    COMPARED.set(a, row);
+  }
+  let d = row.get(b);
+  if (d === undefined) {
+    d = compareVersions(mustParseVersion(a), mustParseVersion(b));
+    if (row.size < PARSED_LIMIT) row.set(b, d);
+  }
+  return d;
 }
 
 type Op = '>=' | '>' | '<=' | '<' | '=';
@@ -208,7 +225,24 @@ function satisfiesComparator(v: Version, c: Comparator): boolean {
   }
 }
 
+/** Answers by range and version text, as `COMPARED` (ranges are compiled once per document). */
+const SATISFIED = new WeakMap<VersionRange, Map<string, boolean>>();
+
 export function satisfies(version: Version | string, range: VersionRange): boolean {
-  const v = typeof version === 'string' ? mustParseVersion(version) : version;
+  if (typeof version !== 'string') return satisfiesRange(version, range);
+  let answers = SATISFIED.get(range);
+  if (answers === undefined) {
+    answers = new Map<string, boolean>();
+    SATISFIED.set(range, answers);
+  }
+  let yes = answers.get(version);
+  if (yes === undefined) {
+    yes = satisfiesRange(mustParseVersion(version), range);
+    if (answers.size < PARSED_LIMIT) answers.set(version, yes);
+  }
+  return yes;
+}
+
+function satisfiesRange(v: Version, range: VersionRange): boolean {
   return range.alternatives.some((conj) => conj.every((c) => satisfiesComparator(v, c)));
 }

@@ -51,13 +51,14 @@ export function stageBounds(
   if (campaign.mode === 'smooth') {
     const total = new Int32Array(world.vnfs.length);
     const out = new Int32Array(world.vnfs.length);
-    for (const h of hosts)
-      for (const i of world.onHost[h] ?? []) {
-        const v = world.vnfOf[i] ?? -1;
-        if (v < 0) continue;
-        total[v] = (total[v] ?? 0) + 1;
-        if (world.out[i] === 1) out[v] = (out[v] ?? 0) + 1;
+    for (const h of hosts) {
+      const m = builder.profile(h).members;
+      for (let k = 0; k < m.length; k += 3) {
+        const v = m[k] ?? 0;
+        total[v] = (total[v] ?? 0) + (m[k + 1] ?? 0);
+        out[v] = (out[v] ?? 0) + (m[k + 2] ?? 0);
       }
+    }
     let best: Bound | undefined;
     for (let v = 0; v < total.length; v++) {
       const m = total[v] ?? 0;
@@ -151,39 +152,26 @@ export function stageBounds(
   const groups = new Map<number, { needV: number; needM: number }>();
   for (const h of hosts) {
     const g = world.group[h] ?? 0;
-    let stayV = 0;
-    let stayM = 0;
-    let moveV = 0;
-    let moveM = 0;
-    for (const i of world.onHost[h] ?? []) {
-      if (world.moving[i] === 1) {
-        moveV += world.vcpu[i] ?? 0;
-        moveM += world.mem[i] ?? 0;
-      } else {
-        stayV += world.vcpu[i] ?? 0;
-        stayM += world.mem[i] ?? 0;
-      }
-    }
-    const host = world.hosts[h];
+    const p = builder.profile(h);
     const eligible = world.eligible[h] === 1;
     const e = groups.get(g) ?? { needV: 0, needM: 0 };
-    e.needV += eligible ? (host?.capacity.vcpu ?? 0) - stayV : moveV;
-    e.needM += eligible ? (host?.capacity.memoryMiB ?? 0) - stayM : moveM;
+    e.needV += eligible ? (world.capVcpu[h] ?? 0) - p.stayVcpu : p.moveVcpu;
+    e.needM += eligible ? (world.capMem[h] ?? 0) - p.stayMem : p.moveMem;
     groups.set(g, e);
   }
-  const freeV = new Map<number, number>();
-  const freeM = new Map<number, number>();
+  const freeV = new Float64Array(world.groupKeys.length);
+  const freeM = new Float64Array(world.groupKeys.length);
   for (let h = 0; h < world.hosts.length; h++) {
     if (!world.eligible[h]) continue;
     const g = world.group[h] ?? 0;
-    freeV.set(g, (freeV.get(g) ?? 0) + world.freeVcpu(h));
-    freeM.set(g, (freeM.get(g) ?? 0) + world.freeMem(h));
+    freeV[g] = (freeV[g] ?? 0) + world.freeVcpu(h);
+    freeM[g] = (freeM[g] ?? 0) + world.freeMem(h);
   }
   let capBound: Bound | undefined;
   for (const [g, e] of groups) {
     for (const [need, free, unit] of [
-      [e.needV, freeV.get(g) ?? 0, 'vCPU'],
-      [e.needM, freeM.get(g) ?? 0, 'MiB'],
+      [e.needV, freeV[g] ?? 0, 'vCPU'],
+      [e.needM, freeM[g] ?? 0, 'MiB'],
     ] as const) {
       if (need <= 0) continue;
       const value = free > 0 ? Math.ceil(need / free - 1e-9) : Number.POSITIVE_INFINITY;
@@ -219,46 +207,73 @@ function antiAffinityRoomBound(
   world: World,
   stage: number,
 ): Bound | undefined {
-  const inStage = new Set(hosts);
-  const receivers = new Map<number, number>();
-  for (let h = 0; h < world.hosts.length; h++)
+  const nh = world.hosts.length;
+  const inStage = new Uint8Array(nh);
+  for (const h of hosts) inStage[h] = 1;
+  const groups = world.groupKeys.length;
+  const receivers = new Int32Array(groups);
+  for (let h = 0; h < nh; h++)
     if (world.eligible[h])
-      receivers.set(world.group[h] ?? 0, (receivers.get(world.group[h] ?? 0) ?? 0) + 1);
-  // VNF → group → [hosts holding members (any), of which in the stage and moving].
-  const holders = new Map<
-    number,
-    { all: Set<number>; moving: Set<number>; group: number; v: number; staying: boolean }
-  >();
-  for (let i = 0; i < world.instances.length; i++) {
-    const v = world.vnfOf[i] ?? -1;
-    if (v < 0 || world.antiAffine(v) !== 'strict') continue;
-    const h = world.loc[i] ?? -1;
-    if (h < 0 || !world.eligible[h]) continue;
-    const g = world.group[h] ?? 0;
-    const key = v * world.groupKeys.length + g;
-    let e = holders.get(key);
-    if (!e)
-      holders.set(key, (e = { all: new Set(), moving: new Set(), group: g, v, staying: false }));
-    e.all.add(h);
-    const moving = world.moving[i] === 1;
-    if (!moving) e.staying = true;
-    else if (inStage.has(h)) e.moving.add(h);
-  }
+      receivers[world.group[h] ?? 0] = (receivers[world.group[h] ?? 0] ?? 0) + 1;
+  // Per VNF and placement group: hosts holding members (any), of which in the stage and moving,
+  // whether a member stays, and the first member in the inventory (ties go to the earliest). Scratch arrays by
+  // group and host, stamped with v + 1 so that nothing is cleared between VNFs.
+  const groupStamp = new Int32Array(groups);
+  const all = new Int32Array(groups);
+  const moving = new Int32Array(groups);
+  const staying = new Uint8Array(groups);
+  const first = new Int32Array(groups);
+  const seenAll = new Int32Array(nh);
+  const seenMoving = new Int32Array(nh);
+  const touched: number[] = [];
   let best: Bound | undefined;
-  for (const e of holders.values()) {
-    // Members that stay in place need no destination: the argument holds only if all move.
-    if (e.moving.size === 0 || e.staying) continue;
-    const room = (receivers.get(e.group) ?? 0) - e.all.size;
-    if (room < 1) continue; // no valid plan at all: the check reports capacity
-    const value = Math.ceil(e.moving.size / room);
-    if (!best || value > best.value)
+  let bestFirst = 0;
+  for (let v = 0; v < world.vnfs.length; v++) {
+    if (world.affinity[v] !== 2) continue; // strict
+    const stamp = v + 1;
+    touched.length = 0;
+    for (let k = world.vnfStart[v] ?? 0; k < (world.vnfStart[v + 1] ?? 0); k++) {
+      const i = world.vnfMembers[k] ?? 0;
+      const h = world.loc[i] ?? -1;
+      if (h < 0 || !world.eligible[h]) continue;
+      const g = world.group[h] ?? 0;
+      if (groupStamp[g] !== stamp) {
+        groupStamp[g] = stamp;
+        all[g] = 0;
+        moving[g] = 0;
+        staying[g] = 0;
+        first[g] = world.origin[i] ?? i;
+        touched.push(g);
+      }
+      if (seenAll[h] !== stamp) {
+        seenAll[h] = stamp;
+        all[g] = (all[g] ?? 0) + 1;
+      }
+      if (world.moving[i] !== 1) staying[g] = 1;
+      else if (inStage[h] === 1 && seenMoving[h] !== stamp) {
+        seenMoving[h] = stamp;
+        moving[g] = (moving[g] ?? 0) + 1;
+      }
+    }
+    for (const g of touched) {
+      const movingHosts = moving[g] ?? 0;
+      const allHosts = all[g] ?? 0;
+      // Members that stay in place need no destination: the argument holds only if all move.
+      if (movingHosts === 0 || staying[g] === 1) continue;
+      const room = (receivers[g] ?? 0) - allHosts;
+      if (room < 1) continue; // no valid plan at all: the check reports capacity
+      const value = Math.ceil(movingHosts / room);
+      const at = first[g] ?? 0;
+      if (best && (value < best.value || (value === best.value && at > bestFirst))) continue;
+      bestFirst = at;
       best = {
-        name: `anti-affinity ${world.vnfs[e.v]?.name}`,
+        name: `anti-affinity ${world.vnfs[v]?.name}`,
         value,
         unit: 'waves',
         stage,
-        why: `${world.vnfs[e.v]?.name} (strict) has members on ${e.all.size} of the ${receivers.get(e.group)} hosts of ${world.groupKeys[e.group]}: a wave may hold at most ${room} host(s) of that group, since each member it moves needs a member-free host outside the wave; ${e.moving.size} such hosts are upgraded in this stage`,
+        why: `${world.vnfs[v]?.name} (strict) has members on ${allHosts} of the ${receivers[g]} hosts of ${world.groupKeys[g]}: a wave may hold at most ${room} host(s) of that group, since each member it moves needs a member-free host outside the wave; ${movingHosts} such hosts are upgraded in this stage`,
       };
+    }
   }
   return best;
 }

@@ -17,7 +17,6 @@ import {
 import type { PlanningInput } from './index.js';
 import { isOut } from './actions.js';
 import type { ReleaseIndex } from './releases.js';
-import { hostChanges } from './stages.js';
 import type { RejectKind } from './waves.js';
 import type { World } from './world.js';
 
@@ -29,9 +28,10 @@ function listNames(names: readonly string[]): string {
     : `${names.slice(0, MAX_LISTED).join(', ')} and ${names.length - MAX_LISTED} more`;
 }
 
+/** `changing`: the target hosts with at least one change (`StageAnalysis.changing`). */
 export function conditionFindings(
   input: PlanningInput,
-  targets: readonly Host[],
+  changing: readonly Host[],
   releases: ReleaseIndex,
   world: World,
   cost: CostModel,
@@ -39,7 +39,6 @@ export function conditionFindings(
   const { campaign, inventory } = input;
   const findings: Finding[] = [];
   const smooth = campaign.mode === 'smooth';
-  const changing = targets.filter((h) => hostChanges(h, campaign).length > 0);
 
   for (const h of changing) {
     if (h.state !== 'up')

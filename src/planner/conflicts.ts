@@ -29,13 +29,16 @@ export function conflictGroups(
   const members: number[][] = [];
   if (campaign.mode === 'smooth') {
     const holders = new Map<number, number[]>();
-    for (const h of hosts)
-      for (const v of builder.vnfsOn(h)) {
+    for (const h of hosts) {
+      const m = builder.profile(h).members;
+      for (let k = 0; k < m.length; k += 3) {
+        const v = m[k] ?? 0;
         if (world.budgets[v]?.total !== 1) continue;
         const list = holders.get(v);
         if (list) list.push(h);
         else holders.set(v, [h]);
       }
+    }
     for (const list of holders.values()) if (list.length > 1) members.push(list);
   }
   const byCluster = new Map<number, number[]>();

@@ -6,6 +6,7 @@ import {
   DEFAULT_COST_MODEL,
   resolveParallelism,
   type Bound,
+  type ComponentChange,
   type CostModel,
   type Finding,
   type HostOperation,
@@ -23,8 +24,7 @@ import {
   outageFindings,
   type UnplannedDetail,
 } from './check.js';
-import { hostSteps, interruptionMs, round, totalSeconds } from './durations.js';
-import { moves } from './actions.js';
+import { hostSteps, interruptionMs, round, totalSeconds, type MigrationCost } from './durations.js';
 import { ReleaseIndex } from './releases.js';
 import { analyseStages } from './stages.js';
 import { selectTargets } from './targets.js';
@@ -89,15 +89,21 @@ export function plan(
     }
     const waves = built.waves.map((bw) => toWave(bw, ++waveNumber));
     let minHost = Number.POSITIVE_INFINITY;
+    // Hosts with the same changes share one `changes` list (stages.ts): time each list once.
+    const bareSeconds = new Map<readonly ComponentChange[], number>();
     for (const v of spec.visits) {
-      const bare = totalSeconds(
-        hostSteps(
-          { changes: v.changes, migrations: [], stayingInstances: 0, notify: false },
-          campaign,
-          releases,
-          cost,
-        ),
-      );
+      let bare = bareSeconds.get(v.changes);
+      if (bare === undefined) {
+        bare = totalSeconds(
+          hostSteps(
+            { changes: v.changes, migrations: [], stayingInstances: 0, notify: false },
+            campaign,
+            releases,
+            cost,
+          ),
+        );
+        bareSeconds.set(v.changes, bare);
+      }
       minHost = Math.min(minHost, bare);
     }
     if (Number.isFinite(minHost)) secondsLowerBound += stageLB * minHost;
@@ -112,17 +118,21 @@ export function plan(
   }
 
   function toWave(bw: BuiltWave, index: number): Wave {
+    const notifyVnfm = campaign.coordination.notifyVnfm;
     const hosts: HostOperation[] = bw.hosts.map((wh) => {
-      const migrations = wh.actions
-        .filter((a) => moves(a.kind))
-        .map((a) => ({ kind: a.kind, memoryMiB: world.mem[a.instance] ?? 0 }));
-      const staying = wh.actions.length - migrations.length;
-      const notify =
-        campaign.coordination.notifyVnfm &&
-        wh.actions.some((a) => {
-          const v = world.vnfOf[a.instance] ?? -1;
-          return v >= 0 && world.vnfs[v]?.vnfm !== undefined;
-        });
+      const migrations: MigrationCost[] = [];
+      let notify = false;
+      for (let k = 0; k < wh.instances.length; k++) {
+        const i = wh.instances[k] ?? 0;
+        if ((wh.destinations[k] ?? -1) >= 0)
+          migrations.push({
+            kind: world.action[i]?.kind ?? 'live-migrate',
+            memoryMiB: world.mem[i] ?? 0,
+          });
+        const v = world.vnfOf[i] ?? -1;
+        if (notifyVnfm && v >= 0 && world.notified[v] === 1) notify = true;
+      }
+      const staying = wh.instances.length - migrations.length;
       const steps = hostSteps(
         { changes: wh.visit.changes, migrations, stayingInstances: staying, notify },
         campaign,
@@ -130,19 +140,10 @@ export function plan(
         cost,
       );
       const seconds = totalSeconds(steps);
-      const instanceActions: InstanceAction[] = wh.actions.map((a) => {
-        const inst = world.instances[a.instance];
-        const action: Mutable<InstanceAction> = {
-          instance: inst?.name ?? '',
-          kind: a.kind,
-          from: world.hosts[a.from]?.name ?? '',
-          interruptionMs: interruptionMs(a.kind, world.mem[a.instance] ?? 0, seconds, cost),
-          reason: world.action[a.instance]?.reason ?? '',
-        };
-        if (a.to >= 0) action.to = world.hosts[a.to]?.name ?? '';
-        if (inst?.vnf !== undefined) action.vnf = inst.vnf;
-        return action;
-      });
+      const from = world.hosts[wh.host]?.name ?? '';
+      const instanceActions: InstanceAction[] = wh.instances.map((i, k) =>
+        instanceAction(i, from, wh.destinations[k] ?? -1, seconds),
+      );
       return {
         host: wh.visit.host.name,
         changes: wh.visit.changes,
@@ -160,6 +161,30 @@ export function plan(
     };
   }
 
+  /** One literal per shape (with or without `to` and `vnf`), fields in the plan's order. */
+  function instanceAction(
+    i: number,
+    from: string,
+    to: number,
+    hostSeconds: number,
+  ): InstanceAction {
+    const inst = world.instances[i];
+    const instance = inst?.name ?? '';
+    const choice = world.action[i];
+    const kind = choice?.kind ?? 'live-migrate';
+    const interruption = interruptionMs(kind, world.mem[i] ?? 0, hostSeconds, cost);
+    const reason = choice?.reason ?? '';
+    const vnf = inst?.vnf;
+    if (to < 0)
+      return vnf === undefined
+        ? { instance, kind, from, interruptionMs: interruption, reason }
+        : { instance, kind, from, interruptionMs: interruption, reason, vnf };
+    const toName = world.hosts[to]?.name ?? '';
+    return vnf === undefined
+      ? { instance, kind, from, interruptionMs: interruption, reason, to: toName }
+      : { instance, kind, from, interruptionMs: interruption, reason, to: toName, vnf };
+  }
+
   let migrations = 0;
   let multiMoved = 0;
   for (let i = 0; i < world.moveCount.length; i++) {
@@ -173,7 +198,7 @@ export function plan(
   );
   const findings: Finding[] = [
     ...analysis.findings,
-    ...conditionFindings(input, targets, releases, world, cost),
+    ...conditionFindings(input, analysis.changing, releases, world, cost),
     ...unplannedFindings(unplannedDetail, world),
     ...outageFindings(stages, world, campaign),
   ];
@@ -207,8 +232,6 @@ export function plan(
     findings: sortFindings(findings),
   };
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const SEVERITY_ORDER = { blocker: 0, warning: 1, info: 2 } as const;
 

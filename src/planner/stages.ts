@@ -38,6 +38,8 @@ export interface StageSpec {
 export interface StageAnalysis {
   readonly stages: readonly StageSpec[];
   readonly findings: readonly Finding[];
+  /** Target hosts with at least one change, in inventory order. */
+  readonly changing: readonly Host[];
   /** Layer of each campaign component. */
   readonly layers: ReadonlyMap<string, number>;
   readonly edges: ReadonlyMap<string, ReadonlySet<string>>;
@@ -184,10 +186,17 @@ export function analyseStages(
   }
 
   const visits: HostVisit[] = [];
+  const changing: Host[] = [];
+  // Hosts with the same changes get the same visits: split once per kind of host, not per host.
+  const split = new Map<string, { layer: number; changes: ComponentChange[] }[]>();
   for (const h of targets) {
     const changes = changesByHost.get(h.name);
     if (!changes) continue;
-    for (const v of splitVisits(h, changes, layers, successors, releases)) visits.push(v);
+    changing.push(h);
+    const key = changes.map((c) => `${c.component}\u0000${c.from}\u0000${c.to}`).join('\u0001');
+    let groups = split.get(key);
+    if (!groups) split.set(key, (groups = splitVisits(changes, layers, successors, releases)));
+    for (const g of groups) visits.push({ host: h, layer: g.layer, changes: g.changes });
   }
   const byLayer = new Map<number, HostVisit[]>();
   for (const v of visits) {
@@ -212,7 +221,7 @@ export function analyseStages(
       return { index, layer, components, visits: stageVisits, reason };
     });
   const edgeMap = new Map<string, ReadonlySet<string>>([...successors].map(([k, v]) => [k, v]));
-  return { stages, findings, layers, edges: edgeMap };
+  return { stages, findings, changing, layers, edges: edgeMap };
 }
 
 /** Longest-path layering (Kahn); a cycle is a blocker and its members share one layer. */
@@ -264,12 +273,11 @@ function layerComponents(
 
 /** One visit per layer holding a component others wait for; the rest join the latest visit. */
 function splitVisits(
-  host: Host,
   changes: readonly ComponentChange[],
   layers: ReadonlyMap<string, number>,
   successors: ReadonlyMap<string, ReadonlySet<string>>,
   releases: ReleaseIndex,
-): HostVisit[] {
+): { layer: number; changes: ComponentChange[] }[] {
   const layerOf = (c: ComponentChange) => layers.get(c.component) ?? 0;
   const pinned = new Set(
     changes.filter((c) => (successors.get(c.component)?.size ?? 0) > 0).map(layerOf),
@@ -292,7 +300,7 @@ function splitVisits(
   }
   return [...groups.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([layer, group]) => ({ host, layer, changes: orderOnHost(group, layers, releases) }));
+    .map(([layer, group]) => ({ layer, changes: orderOnHost(group, layers, releases) }));
 }
 
 /** Install order on one host: by layer, then host-scope requirements first, then name. */

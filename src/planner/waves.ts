@@ -13,23 +13,16 @@
  * Evacuated instances go first to hosts that need no further visit (already upgraded or not
  * targeted), so that they move at most once, and only then to hosts still to be upgraded.
  */
-import type { Campaign, Cluster, InstanceActionKind, Strategy } from '../model/index.js';
-import { moves } from './actions.js';
+import type { Campaign, Cluster, Strategy } from '../model/index.js';
 import type { HostVisit, StageSpec } from './stages.js';
 import type { World } from './world.js';
-
-export interface PlannedAction {
-  readonly instance: number;
-  readonly kind: InstanceActionKind;
-  readonly from: number;
-  /** Destination host index, -1 when the instance stays. */
-  readonly to: number;
-}
 
 export interface WaveHost {
   readonly visit: HostVisit;
   readonly host: number;
-  readonly actions: readonly PlannedAction[];
+  /** The host's instances in the order they were handled, and where each goes (-1: it stays). */
+  readonly instances: readonly number[];
+  readonly destinations: readonly number[];
   readonly why: string;
 }
 
@@ -62,13 +55,20 @@ class Rejections {
   }
 }
 
-interface VnfProfile {
+/** What a host holds, as the bounds and the builder need it; cached until its contents change. */
+export interface HostProfile {
   readonly version: number;
-  /** vCPU of the instances that must move off the host. */
-  readonly moveLoad: number;
-  readonly vnfs: Int32Array;
-  readonly total: Int32Array;
-  readonly out: Int32Array;
+  /** vCPU and memory of the instances that must move off the host, and of those that stay. */
+  readonly moveVcpu: number;
+  readonly moveMem: number;
+  readonly stayVcpu: number;
+  readonly stayMem: number;
+  /**
+   * Per VNF with members on the host, in the order of its first member there, three numbers:
+   * the VNF, its members on the host, and how many of them are out of service (flat: one
+   * small array per host, read in the hottest loops).
+   */
+  readonly members: readonly number[];
 }
 
 export type RejectKind =
@@ -90,6 +90,50 @@ export interface WaveContext {
   readonly clusters: readonly Cluster[];
 }
 
+/**
+ * Members of one VNF per host, counted afresh for each placement, and only if asked. Stamped
+ * scratch arrays: a new count needs no clearing, so it costs the VNF's size, not the hosts'.
+ */
+class MemberTally {
+  private readonly stamp: Int32Array;
+  private readonly count: Int32Array;
+  private current = 0;
+  private vnf = -1;
+  private counted = true;
+  constructor(private readonly world: World) {
+    this.stamp = new Int32Array(world.hosts.length);
+    this.count = new Int32Array(world.hosts.length);
+  }
+
+  /** The VNF `on` answers for next (none when v < 0). */
+  select(v: number): void {
+    this.vnf = v;
+    this.counted = v < 0;
+    this.current++;
+  }
+
+  /** Members of the selected VNF on host h. */
+  on(h: number): number {
+    if (!this.counted) this.countMembers();
+    return this.stamp[h] === this.current ? (this.count[h] ?? 0) : 0;
+  }
+
+  private countMembers(): void {
+    const w = this.world;
+    const v = this.vnf;
+    for (let k = w.vnfStart[v] ?? 0; k < (w.vnfStart[v + 1] ?? 0); k++) {
+      const h = w.loc[w.vnfMembers[k] ?? 0] ?? -1;
+      if (h < 0) continue;
+      if (this.stamp[h] !== this.current) {
+        this.stamp[h] = this.current;
+        this.count[h] = 0;
+      }
+      this.count[h] = (this.count[h] ?? 0) + 1;
+    }
+    this.counted = true;
+  }
+}
+
 /** Destinations of one placement group: hosts needing no more visits first, then the others. */
 class DestinationPool {
   private readonly done: number[] = [];
@@ -99,6 +143,7 @@ class DestinationPool {
   constructor(
     private readonly world: World,
     private readonly pending: Int32Array,
+    private readonly tally: MemberTally,
     private readonly minVcpu: number,
     private readonly minMem: number,
   ) {}
@@ -113,19 +158,19 @@ class DestinationPool {
   }
 
   /**
-   * A destination for instance i, avoiding `excluded` hosts, or -1. A host still to be upgraded
-   * never receives a member that would push its VNF over budget when that host's turn comes
-   * (`guardBudget`, smooth mode): it could then never be upgraded.
+   * A destination for instance i, avoiding hosts marked in `excluded`, or -1. A host still to be
+   * upgraded never receives a member that would push its VNF over budget when that host's turn
+   * comes (`guardBudget`, smooth mode): it could then never be upgraded.
    */
-  find(i: number, excluded: (h: number) => boolean, guardBudget: boolean): number {
+  find(i: number, excluded: Uint8Array, guardBudget: boolean): number {
     const w = this.world;
     const v = w.vnfOf[i] ?? -1;
-    const aa = w.antiAffine(v);
+    const aa = v < 0 ? 0 : (w.affinity[v] ?? 0);
     const limit =
       guardBudget && v >= 0
         ? w.action[i]?.kind === 'live-migrate'
-          ? (w.budgets[v]?.total ?? 1)
-          : (w.budgets[v]?.out ?? 0)
+          ? (w.budgetTotal[v] ?? 1)
+          : (w.budgetOut[v] ?? 0)
         : Infinity;
     while (this.doneCursor < this.done.length && this.full(this.done[this.doneCursor] ?? -1))
       this.doneCursor++;
@@ -135,21 +180,31 @@ class DestinationPool {
         this.full(this.later[this.laterCursor] ?? -1))
     )
       this.laterCursor++;
-    const passes = aa === 'soft' ? [true, false] : [aa === 'strict'];
-    for (const avoidMembers of passes) {
-      for (const [list, start, requirePending] of [
-        [this.done, this.doneCursor, false],
-        [this.later, this.laterCursor, true],
-      ] as const) {
-        for (let k = start; k < list.length; k++) {
-          const h = list[k] ?? -1;
-          if (requirePending && (this.pending[h] ?? 0) === 0) continue;
-          if (excluded(h) || !w.fits(i, h)) continue;
-          if (avoidMembers && w.members(h, v) > 0) continue;
-          if (requirePending && w.members(h, v) + 1 > limit) continue;
-          return h;
-        }
-      }
+    this.tally.select(v);
+    // Soft anti-affinity: a host without a member if there is one, else any.
+    if (aa === SOFT) {
+      const h = this.scan(i, excluded, true, limit);
+      return h >= 0 ? h : this.scan(i, excluded, false, limit);
+    }
+    return this.scan(i, excluded, aa === STRICT, limit);
+  }
+
+  private scan(i: number, excluded: Uint8Array, avoidMembers: boolean, limit: number): number {
+    const w = this.world;
+    for (let k = this.doneCursor; k < this.done.length; k++) {
+      const h = this.done[k] ?? -1;
+      if (excluded[h] === 1 || !w.fits(i, h)) continue;
+      if (avoidMembers && this.tally.on(h) > 0) continue;
+      return h;
+    }
+    for (let k = this.laterCursor; k < this.later.length; k++) {
+      const h = this.later[k] ?? -1;
+      if ((this.pending[h] ?? 0) === 0) continue;
+      if (excluded[h] === 1 || !w.fits(i, h)) continue;
+      const members = this.tally.on(h);
+      if (avoidMembers && members > 0) continue;
+      if (members + 1 > limit) continue;
+      return h;
     }
     return -1;
   }
@@ -160,13 +215,45 @@ class DestinationPool {
   }
 }
 
+const SOFT = 1;
+const STRICT = 2;
+const NO_CLUSTERS: readonly number[] = [];
+
+type Candidate = { readonly visit: HostVisit; readonly host: number };
+
 export class WaveBuilder {
   private readonly pools: DestinationPool[] = [];
-  private readonly clustersOf = new Map<number, number[]>();
+  private readonly clustersOf: (readonly number[])[];
   private readonly clusterAllowed: number[];
   private readonly domainLimits: [string, number][];
-  private readonly profiles: (VnfProfile | undefined)[] = [];
-  private readonly hashes: (number | undefined)[] = [];
+  /** Per failure-domain limit: each host's domain as a number (-1 without the label), and how many there are. */
+  private readonly domainOf: Int32Array[];
+  private readonly domainCounts: number[];
+  /** Per host (dense arrays: filled in any order, they must not turn into dictionaries). */
+  private readonly profiles: (HostProfile | undefined)[];
+  private readonly hashes: Float64Array;
+  /** Members of a large strict anti-affinity group first: per instance, the group's size (0 if not strict). */
+  private readonly spread: Int32Array;
+  /**
+   * Scratch, reused by every wave (allocating them per wave costs more than the waves): where
+   * each VNF sits in the profile being built (stamped, never cleared); members left per VNF
+   * and what that means for the ranking (rank); hosts in and receiving for the wave being filled; and per VNF what the wave may
+   * still take, [out of service, impacted] side by side so that one check reads one cache line.
+   * `rank` and `fill` leave them as they found them.
+   */
+  private readonly slotStamp: Int32Array;
+  private readonly slot: Int32Array;
+  private profileStamp = 0;
+  private readonly vnfLeft: Int32Array;
+  private readonly pressure: Float64Array;
+  private readonly inWave: Uint8Array;
+  private readonly receiving: Uint8Array;
+  private readonly room: Int32Array;
+  /** Sort keys of `rank`, one slot per remaining host. */
+  private readonly urgencyOf: Float64Array;
+  private readonly conflictsOf: Float64Array;
+  private readonly loadOf: Float64Array;
+  private readonly hashOf: Float64Array;
   /**
    * Whether the last wave left hosts behind for lack of room: then the heaviest hosts go first,
    * since emptying them frees the largest holes (otherwise the lightest, to move least early).
@@ -178,6 +265,8 @@ export class WaveBuilder {
   constructor(private readonly ctx: WaveContext) {
     this.clusters = ctx.clusters;
     const { world, pending } = ctx;
+    const nh = world.hosts.length;
+    const nv = world.vnfs.length;
     const groups = world.groupKeys.length;
     const minV = new Array<number>(groups).fill(Infinity);
     const minM = new Array<number>(groups).fill(Infinity);
@@ -188,17 +277,16 @@ export class WaveBuilder {
       minV[g] = Math.min(minV[g] ?? Infinity, world.vcpu[i] ?? 0);
       minM[g] = Math.min(minM[g] ?? Infinity, world.mem[i] ?? 0);
     }
+    const tally = new MemberTally(world);
     for (let g = 0; g < groups; g++)
-      this.pools.push(new DestinationPool(world, pending, minV[g] ?? 0, minM[g] ?? 0));
-    for (let h = 0; h < world.hosts.length; h++)
-      if (world.eligible[h]) this.pools[world.group[h] ?? 0]?.add(h);
+      this.pools.push(new DestinationPool(world, pending, tally, minV[g] ?? 0, minM[g] ?? 0));
+    for (let h = 0; h < nh; h++) if (world.eligible[h]) this.pools[world.group[h] ?? 0]?.add(h);
+    const clustersOf: number[][] = [];
     this.clusterAllowed = ctx.clusters.map((c, ci) => {
       for (const m of c.members) {
         const h = world.hostIndex.get(m);
         if (h === undefined) continue;
-        const list = this.clustersOf.get(h) ?? [];
-        list.push(ci);
-        this.clustersOf.set(h, list);
+        (clustersOf[h] ??= []).push(ci);
       }
       if (c.kind === 'failure-domains') return c.maxDomainsDown;
       const down = c.members.filter(
@@ -206,7 +294,41 @@ export class WaveBuilder {
       ).length;
       return c.members.length - c.quorum - down;
     });
+    this.clustersOf = Array.from({ length: nh }, (_, h) => clustersOf[h] ?? NO_CLUSTERS);
     this.domainLimits = Object.entries(ctx.campaign.rollout.maxPerFailureDomain);
+    this.domainCounts = [];
+    this.domainOf = this.domainLimits.map(([key]) => {
+      const ids = new Map<string, number>();
+      const of = new Int32Array(nh).fill(-1);
+      world.hosts.forEach((host, h) => {
+        const value = host.labels[key];
+        if (value === undefined) return;
+        let id = ids.get(value);
+        if (id === undefined) ids.set(value, (id = ids.size));
+        of[h] = id;
+      });
+      this.domainCounts.push(ids.size);
+      return of;
+    });
+    this.spread = new Int32Array(world.instances.length);
+    for (let i = 0; i < world.instances.length; i++) {
+      const v = world.vnfOf[i] ?? -1;
+      if (v >= 0 && world.affinity[v] === STRICT) this.spread[i] = world.memberCount[v] ?? 0;
+    }
+    this.profiles = new Array<HostProfile | undefined>(nh).fill(undefined);
+    this.hashes = new Float64Array(nh).fill(-1);
+    this.slotStamp = new Int32Array(nv);
+    this.slot = new Int32Array(nv);
+    this.vnfLeft = new Int32Array(nv);
+    this.pressure = new Float64Array(2 * nv);
+    this.inWave = new Uint8Array(nh);
+    this.receiving = new Uint8Array(nh);
+    this.room = new Int32Array(2 * nv);
+    for (let v = 0; v < nv; v++) this.resetRoom(v);
+    this.urgencyOf = new Float64Array(nh);
+    this.conflictsOf = new Float64Array(nh);
+    this.loadOf = new Float64Array(nh);
+    this.hashOf = new Float64Array(nh);
   }
 
   /** How many members of the cluster may be out at once (for quorum clusters), or domains. */
@@ -215,38 +337,41 @@ export class WaveBuilder {
   }
 
   clusterIndexesOf(h: number): readonly number[] {
-    return this.clustersOf.get(h) ?? [];
+    return this.clustersOf[h] ?? NO_CLUSTERS;
   }
 
-  /** The VNFs with members on a host. */
-  vnfsOn(h: number): Int32Array {
-    return this.profile(h).vnfs;
-  }
-
-  /** Members per VNF on a host (total, and out of service), cached until its contents change. */
-  private profile(h: number): VnfProfile {
+  /** What host h holds now (one pass over its instances, shared by the bounds and every wave). */
+  profile(h: number): HostProfile {
     const w = this.ctx.world;
     const version = w.version[h] ?? 0;
     const cached = this.profiles[h];
     if (cached && cached.version === version) return cached;
-    const counts = new Map<number, [number, number]>();
-    let moveLoad = 0;
+    const members: number[] = [];
+    const stamp = ++this.profileStamp;
+    let moveVcpu = 0;
+    let moveMem = 0;
+    let stayVcpu = 0;
+    let stayMem = 0;
     for (const i of w.onHost[h] ?? []) {
-      if (w.moving[i] === 1) moveLoad += w.vcpu[i] ?? 0;
+      if (w.moving[i] === 1) {
+        moveVcpu += w.vcpu[i] ?? 0;
+        moveMem += w.mem[i] ?? 0;
+      } else {
+        stayVcpu += w.vcpu[i] ?? 0;
+        stayMem += w.mem[i] ?? 0;
+      }
       const v = w.vnfOf[i] ?? -1;
       if (v < 0) continue;
-      const c = counts.get(v) ?? [0, 0];
-      c[0]++;
-      if (w.out[i] === 1) c[1]++;
-      counts.set(v, c);
+      let k = this.slot[v] ?? 0;
+      if (this.slotStamp[v] !== stamp) {
+        this.slotStamp[v] = stamp;
+        this.slot[v] = k = members.length;
+        members.push(v, 0, 0);
+      }
+      members[k + 1] = (members[k + 1] ?? 0) + 1;
+      if (w.out[i] === 1) members[k + 2] = (members[k + 2] ?? 0) + 1;
     }
-    const fresh: VnfProfile = {
-      version,
-      moveLoad,
-      vnfs: Int32Array.from(counts.keys()),
-      total: Int32Array.from([...counts.values()].map((c) => c[0])),
-      out: Int32Array.from([...counts.values()].map((c) => c[1])),
-    };
+    const fresh: HostProfile = { version, moveVcpu, moveMem, stayVcpu, stayMem, members };
     this.profiles[h] = fresh;
     return fresh;
   }
@@ -263,16 +388,10 @@ export class WaveBuilder {
         };
     }
     if (this.ctx.campaign.mode !== 'smooth') return undefined;
-    const counts = new Map<number, { out: number; total: number }>();
-    for (const i of w.onHost[h] ?? []) {
-      const v = w.vnfOf[i] ?? -1;
-      if (v < 0) continue;
-      const c = counts.get(v) ?? { out: 0, total: 0 };
-      c.total++;
-      if (w.out[i] === 1) c.out++;
-      counts.set(v, c);
-    }
-    for (const [v, c] of counts) {
+    const m = this.profile(h).members;
+    for (let k = 0; k < m.length; k += 3) {
+      const v = m[k] ?? 0;
+      const c = { total: m[k + 1] ?? 0, out: m[k + 2] ?? 0 };
       const b = w.budgets[v];
       if (b && (c.out > b.out || c.total > b.total))
         return {
@@ -287,7 +406,7 @@ export class WaveBuilder {
   build(stage: StageSpec): StageWaves {
     const { world } = this.ctx;
     const unplanned: { visit: HostVisit; reason: string; kind: RejectKind }[] = [];
-    let remaining: { visit: HostVisit; host: number }[] = [];
+    let remaining: Candidate[] = [];
     for (const visit of stage.visits) {
       const host = world.hostIndex.get(visit.host.name) ?? -1;
       if (visit.host.state !== 'up') {
@@ -354,92 +473,110 @@ export class WaveBuilder {
   }
 
   /** Optimised order: most urgent group first, then least load to move, then a stable hash. */
-  private rank(
-    remaining: { visit: HostVisit; host: number }[],
-  ): { visit: HostVisit; host: number }[] {
+  private rank(remaining: readonly Candidate[]): Candidate[] {
     const w = this.ctx.world;
     const smooth = this.ctx.campaign.mode === 'smooth';
-    const vnfLeft = new Int32Array(w.vnfs.length);
-    const domainLeft = new Map<string, number>();
-    const clusterLeft = new Map<number, number>();
+    const n = remaining.length;
+    // What is left to upgrade of each VNF, failure domain and cluster.
+    const vnfLeft = this.vnfLeft;
+    const domainLeft = this.domainCounts.map((count) => new Int32Array(count));
+    const clusterLeft = new Int32Array(this.clusters.length);
     const profiles = remaining.map((r) => this.profile(r.host));
-    for (let k = 0; k < remaining.length; k++) {
-      const r = remaining[k];
-      const p = profiles[k];
-      if (!r || !p) continue;
-      for (let j = 0; j < p.vnfs.length; j++) {
-        const v = p.vnfs[j] ?? 0;
-        vnfLeft[v] = (vnfLeft[v] ?? 0) + (p.total[j] ?? 0);
+    const touched: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const h = remaining[k]?.host ?? 0;
+      const m = profiles[k]?.members ?? [];
+      for (let j = 0; j < m.length; j += 3) {
+        const v = m[j] ?? 0;
+        if (vnfLeft[v] === 0) touched.push(v);
+        vnfLeft[v] = (vnfLeft[v] ?? 0) + (m[j + 1] ?? 0);
       }
-      for (const [key] of this.domainLimits) {
-        const value = w.hosts[r.host]?.labels[key];
-        if (value !== undefined)
-          domainLeft.set(`${key}=${value}`, (domainLeft.get(`${key}=${value}`) ?? 0) + 1);
+      for (let d = 0; d < this.domainOf.length; d++) {
+        const id = this.domainOf[d]?.[h] ?? -1;
+        const left = domainLeft[d];
+        if (id >= 0 && left) left[id] = (left[id] ?? 0) + 1;
       }
-      for (const ci of this.clusterIndexesOf(r.host))
-        clusterLeft.set(ci, (clusterLeft.get(ci) ?? 0) + 1);
+      for (const ci of this.clusterIndexesOf(h)) clusterLeft[ci] = (clusterLeft[ci] ?? 0) + 1;
     }
-    const base = Math.ceil(remaining.length / this.ctx.cap);
-    const scored = remaining.map((r, k) => {
+    // Per VNF, once (a VNF has members on several hosts): the waves its members left need, and
+    // its share of a host's conflict degree; side by side, read together below.
+    const pressure = this.pressure;
+    for (const v of touched) {
+      const left = vnfLeft[v] ?? 0;
+      const budget = w.budgetTotal[v] ?? 1;
+      pressure[2 * v] = Math.ceil(left / budget);
+      pressure[2 * v + 1] = (left - 1) / budget;
+      vnfLeft[v] = 0;
+    }
+    const { urgencyOf, conflictsOf, loadOf, hashOf } = this;
+    const base = Math.ceil(n / this.ctx.cap);
+    for (let k = 0; k < n; k++) {
+      const h = remaining[k]?.host ?? 0;
       const p = profiles[k];
       let urgency = base;
       // Conflict degree: other remaining hosts this one competes with for VNF budgets.
       let conflicts = 0;
       if (p && smooth)
-        for (let j = 0; j < p.vnfs.length; j++) {
-          const v = p.vnfs[j] ?? 0;
-          const left = vnfLeft[v] ?? 0;
-          const budget = w.budgets[v]?.total ?? 1;
-          urgency = Math.max(urgency, Math.ceil(left / budget));
-          conflicts += (left - 1) / budget;
+        for (let j = 0; j < p.members.length; j += 3) {
+          const v = p.members[j] ?? 0;
+          urgency = Math.max(urgency, pressure[2 * v] ?? 0);
+          conflicts += pressure[2 * v + 1] ?? 0;
         }
-      for (const [key, limit] of this.domainLimits) {
-        const value = w.hosts[r.host]?.labels[key];
-        if (value !== undefined)
-          urgency = Math.max(urgency, Math.ceil((domainLeft.get(`${key}=${value}`) ?? 0) / limit));
+      for (let d = 0; d < this.domainOf.length; d++) {
+        const id = this.domainOf[d]?.[h] ?? -1;
+        const limit = this.domainLimits[d]?.[1] ?? 1;
+        if (id >= 0) urgency = Math.max(urgency, Math.ceil((domainLeft[d]?.[id] ?? 0) / limit));
       }
-      for (const ci of this.clusterIndexesOf(r.host)) {
+      for (const ci of this.clusterIndexesOf(h)) {
         const c = this.ctx.clusters[ci];
         if (c?.kind === 'quorum')
           urgency = Math.max(
             urgency,
-            Math.ceil((clusterLeft.get(ci) ?? 0) / Math.max(1, this.clusterBudget(ci))),
+            Math.ceil((clusterLeft[ci] ?? 0) / Math.max(1, this.clusterBudget(ci))),
           );
       }
-      const load = p?.moveLoad ?? 0;
-      return { r, urgency, conflicts, load, hash: this.hash(r.host) };
-    });
+      urgencyOf[k] = urgency;
+      conflictsOf[k] = conflicts;
+      loadOf[k] = p?.moveVcpu ?? 0;
+      hashOf[k] = this.hash(h);
+    }
+    const heaviestFirst = this.capacityBound;
+    const order = Array.from({ length: n }, (_, k) => k);
     // Hosts with nothing to move cost nothing and become destinations: they go first.
-    scored.sort(
-      (a, b) =>
-        Number(a.load > 0) - Number(b.load > 0) ||
-        b.urgency - a.urgency ||
-        b.conflicts - a.conflicts ||
-        (this.capacityBound ? b.load - a.load : a.load - b.load) ||
-        a.hash - b.hash,
-    );
-    return scored.map((s) => s.r);
-  }
-
-  /** Members of the instance's VNF when its anti-affinity is strict, else 0. */
-  private spread(i: number): number {
-    const w = this.ctx.world;
-    const v = w.vnfOf[i] ?? -1;
-    return w.antiAffine(v) === 'strict' ? (w.memberCount[v] ?? 0) : 0;
+    order.sort((a, b) => {
+      const la = loadOf[a] ?? 0;
+      const lb = loadOf[b] ?? 0;
+      return (
+        Number(la > 0) - Number(lb > 0) ||
+        (urgencyOf[b] ?? 0) - (urgencyOf[a] ?? 0) ||
+        (conflictsOf[b] ?? 0) - (conflictsOf[a] ?? 0) ||
+        (heaviestFirst ? lb - la : la - lb) ||
+        (hashOf[a] ?? 0) - (hashOf[b] ?? 0) ||
+        a - b
+      );
+    });
+    return order.map((k) => remaining[k] as Candidate);
   }
 
   private hash(h: number): number {
-    let x = this.hashes[h];
-    if (x === undefined) {
+    let x = this.hashes[h] ?? -1;
+    if (x < 0) {
       x = hashName(this.ctx.world.hosts[h]?.name ?? '');
       this.hashes[h] = x;
     }
     return x;
   }
 
+  /** What a wave may still take of VNF v: all of its budget. */
+  private resetRoom(v: number): void {
+    const w = this.ctx.world;
+    this.room[2 * v] = w.budgetOut[v] ?? 0;
+    this.room[2 * v + 1] = w.budgetTotal[v] ?? 0;
+  }
+
   /** Fill one wave from hosts in the given order. */
   private fill(
-    ordered: readonly { visit: HostVisit; host: number }[],
+    ordered: readonly Candidate[],
     explain: boolean,
   ): {
     wave: WaveHost[];
@@ -448,21 +585,18 @@ export class WaveBuilder {
     const w = this.ctx.world;
     const smooth = this.ctx.campaign.mode === 'smooth';
     const wave: WaveHost[] = [];
-    const inWave = new Set<number>();
-    const receiving = new Set<number>();
-    const vnfOut = new Int32Array(w.vnfs.length);
-    const vnfTotal = new Int32Array(w.vnfs.length);
-    const domainCount = this.domainLimits.map(() => new Map<string, number>());
-    const clusterCount = new Map<number, number>();
+    const { inWave, receiving, room } = this;
+    const domainCount = this.domainCounts.map((count) => new Int32Array(count));
+    const clusterCount = new Int32Array(this.clusters.length);
     const clusterDomains = new Map<number, Set<string>>();
     const rejects = new Rejections(explain);
+    const taken: (readonly number[])[] = [];
 
     for (const cand of ordered) {
       if (wave.length >= this.ctx.cap) break;
       const h = cand.host;
-      const reject = (r: Reject) => rejects.add(h, r);
-      if (receiving.has(h)) {
-        reject({
+      if (receiving[h] === 1) {
+        rejects.add(h, {
           kind: 'receiving',
           text: () => `${cand.visit.host.name} takes instances evacuated in this wave`,
         });
@@ -472,22 +606,24 @@ export class WaveBuilder {
       let domainHit: Reject | undefined;
       for (let d = 0; d < this.domainLimits.length; d++) {
         const [key, limit] = this.domainLimits[d] ?? ['', 0];
-        const value = host?.labels[key];
-        if (value !== undefined && (domainCount[d]?.get(value) ?? 0) + 1 > limit)
+        const id = this.domainOf[d]?.[h] ?? -1;
+        if (id >= 0 && (domainCount[d]?.[id] ?? 0) + 1 > limit) {
+          const value = host?.labels[key];
           domainHit = {
             kind: 'domain',
             text: () => `${key} ${value} already has ${limit} host(s) in the wave`,
           };
+        }
       }
       if (domainHit) {
-        reject(domainHit);
+        rejects.add(h, domainHit);
         continue;
       }
       let clusterHit: Reject | undefined;
       for (const ci of this.clusterIndexesOf(h)) {
         const c = this.ctx.clusters[ci];
         if (!c) continue;
-        if (c.kind === 'quorum' && (clusterCount.get(ci) ?? 0) + 1 > this.clusterBudget(ci))
+        if (c.kind === 'quorum' && (clusterCount[ci] ?? 0) + 1 > this.clusterBudget(ci))
           clusterHit = {
             kind: 'cluster',
             text: () =>
@@ -505,16 +641,19 @@ export class WaveBuilder {
         }
       }
       if (clusterHit) {
-        reject(clusterHit);
+        rejects.add(h, clusterHit);
         continue;
       }
-      const profile = this.profile(h);
+      const m = this.profile(h).members;
       if (this.ctx.strategy === 'fixed-parallel') {
-        const shared = [...profile.vnfs].find(
-          (v) => w.antiAffine(v) !== 'none' && (vnfTotal[v] ?? 0) > 0,
-        );
-        if (shared !== undefined) {
-          reject({
+        let shared = -1;
+        for (let k = 0; k < m.length && shared < 0; k += 3) {
+          const v = m[k] ?? 0;
+          // Some host of the wave has a member of v when its room is below its budget.
+          if (w.affinity[v] !== 0 && (room[2 * v + 1] ?? 0) < (w.budgetTotal[v] ?? 0)) shared = v;
+        }
+        if (shared >= 0) {
+          rejects.add(h, {
             kind: 'anti-affinity',
             text: () =>
               `shares anti-affinity group ${w.vnfs[shared]?.name} with a host in the wave`,
@@ -523,50 +662,35 @@ export class WaveBuilder {
         }
       }
       if (smooth) {
-        let vnfHit: Reject | undefined;
-        for (let k = 0; k < profile.vnfs.length; k++) {
-          const v = profile.vnfs[k] ?? -1;
-          const b = w.budgets[v];
-          if (!b) continue;
-          if (
-            (vnfOut[v] ?? 0) + (profile.out[k] ?? 0) > b.out ||
-            (vnfTotal[v] ?? 0) + (profile.total[k] ?? 0) > b.total
-          ) {
-            vnfHit = {
-              kind: 'vnf',
-              text: () =>
-                `${w.vnfs[v]?.name} (${w.vnfs[v]?.redundancy}) allows ${b.total} member(s) impacted at once`,
-            };
+        let over = -1;
+        for (let k = 0; k < m.length; k += 3) {
+          const v = m[k] ?? 0;
+          if ((m[k + 2] ?? 0) > (room[2 * v] ?? 0) || (m[k + 1] ?? 0) > (room[2 * v + 1] ?? 0)) {
+            over = v;
             break;
           }
         }
-        if (vnfHit) {
-          reject(vnfHit);
+        if (over >= 0) {
+          rejects.add(h, {
+            kind: 'vnf',
+            text: () =>
+              `${w.vnfs[over]?.name} (${w.vnfs[over]?.redundancy}) allows ${w.budgetTotal[over]} member(s) impacted at once`,
+          });
           continue;
         }
       }
       // Capacity: place every instance that must move, never onto a host of this wave.
-      inWave.add(h);
-      const actions: PlannedAction[] = [];
-      const placed: { i: number; to: number }[] = [];
+      inWave[h] = 1;
+      const instances = sortMovers(w.onHost[h] ?? [], this.spread, w.vcpu, w.mem);
+      const destinations: number[] = [];
       let capacityHit: Reject | undefined;
       const pool = this.pools[w.group[h] ?? 0];
-      // Most constrained first: members of large strict anti-affinity groups have the fewest
-      // valid destinations, so they must not find them taken by instances that could go anywhere;
-      // then first-fit decreasing by size.
-      const movers = [...(w.onHost[h] ?? [])].sort(
-        (a, b) =>
-          this.spread(b) - this.spread(a) ||
-          (w.vcpu[b] ?? 0) - (w.vcpu[a] ?? 0) ||
-          (w.mem[b] ?? 0) - (w.mem[a] ?? 0),
-      );
-      for (const i of movers) {
-        const kind = w.action[i]?.kind ?? 'live-migrate';
-        if (!moves(kind)) {
-          actions.push({ instance: i, kind, from: h, to: -1 });
+      for (const i of instances) {
+        if (w.moving[i] !== 1) {
+          destinations.push(-1);
           continue;
         }
-        const to = pool ? pool.find(i, (x) => inWave.has(x), smooth) : -1;
+        const to = pool ? pool.find(i, inWave, smooth) : -1;
         if (to < 0) {
           capacityHit = {
             kind: 'capacity',
@@ -576,31 +700,36 @@ export class WaveBuilder {
           break;
         }
         w.move(i, to);
-        placed.push({ i, to });
-        actions.push({ instance: i, kind, from: h, to });
+        destinations.push(to);
       }
       if (capacityHit) {
-        for (const p of placed.reverse()) w.move(p.i, h);
-        inWave.delete(h);
-        reject(capacityHit);
+        // Undo, last placed first.
+        for (let k = destinations.length - 1; k >= 0; k--)
+          if ((destinations[k] ?? -1) >= 0) w.move(instances[k] ?? 0, h);
+        inWave[h] = 0;
+        rejects.add(h, capacityHit);
         continue;
       }
-      for (const p of placed) {
-        receiving.add(p.to);
-        w.moveCount[p.i] = (w.moveCount[p.i] ?? 0) + 1;
+      for (let k = 0; k < instances.length; k++) {
+        const to = destinations[k] ?? -1;
+        if (to < 0) continue;
+        const i = instances[k] ?? 0;
+        receiving[to] = 1;
+        w.moveCount[i] = (w.moveCount[i] ?? 0) + 1;
       }
-      for (let k = 0; k < profile.vnfs.length; k++) {
-        const v = profile.vnfs[k] ?? -1;
-        vnfOut[v] = (vnfOut[v] ?? 0) + (profile.out[k] ?? 0);
-        vnfTotal[v] = (vnfTotal[v] ?? 0) + (profile.total[k] ?? 0);
+      taken.push(m);
+      for (let k = 0; k < m.length; k += 3) {
+        const v = m[k] ?? 0;
+        room[2 * v] = (room[2 * v] ?? 0) - (m[k + 2] ?? 0);
+        room[2 * v + 1] = (room[2 * v + 1] ?? 0) - (m[k + 1] ?? 0);
       }
-      for (let d = 0; d < this.domainLimits.length; d++) {
-        const value = host?.labels[this.domainLimits[d]?.[0] ?? ''];
+      for (let d = 0; d < this.domainOf.length; d++) {
+        const id = this.domainOf[d]?.[h] ?? -1;
         const counts = domainCount[d];
-        if (value !== undefined && counts) counts.set(value, (counts.get(value) ?? 0) + 1);
+        if (id >= 0 && counts) counts[id] = (counts[id] ?? 0) + 1;
       }
       for (const ci of this.clusterIndexesOf(h)) {
-        clusterCount.set(ci, (clusterCount.get(ci) ?? 0) + 1);
+        clusterCount[ci] = (clusterCount[ci] ?? 0) + 1;
         const c = this.ctx.clusters[ci];
         if (c?.kind === 'failure-domains') {
           const set = clusterDomains.get(ci) ?? new Set<string>();
@@ -608,22 +737,67 @@ export class WaveBuilder {
           clusterDomains.set(ci, set);
         }
       }
-      wave.push({ visit: cand.visit, host: h, actions, why: this.hostWhy(cand.visit, actions) });
+      wave.push({
+        visit: cand.visit,
+        host: h,
+        instances,
+        destinations,
+        why: this.hostWhy(cand.visit, destinations),
+      });
     }
+    // Leave the scratch as it was: the hosts of the wave, what they took and where it went.
+    for (const x of wave) {
+      inWave[x.host] = 0;
+      for (const to of x.destinations) if (to >= 0) receiving[to] = 0;
+    }
+    for (const m of taken) for (let k = 0; k < m.length; k += 3) this.resetRoom(m[k] ?? 0);
     return { wave, rejects };
   }
 
-  private hostWhy(visit: HostVisit, actions: readonly PlannedAction[]): string {
-    const migrating = actions.filter((a) => a.to >= 0).length;
-    const staying = actions.length - migrating;
+  private hostWhy(visit: HostVisit, destinations: readonly number[]): string {
+    let migrating = 0;
+    for (const to of destinations) if (to >= 0) migrating++;
+    const staying = destinations.length - migrating;
     const parts = [
       `upgrades ${visit.changes.map((c) => `${c.component} ${c.from} → ${c.to}`).join(', ')}`,
     ];
     if (migrating > 0) parts.push(`evacuates ${migrating} instance(s)`);
     if (staying > 0) parts.push(`${staying} instance(s) stay (switch-over or stop-start)`);
-    if (actions.length === 0) parts.push('hosts no instances');
+    if (destinations.length === 0) parts.push('hosts no instances');
     return parts.join('; ');
   }
+}
+
+/**
+ * A host's instances, most constrained first: members of large strict anti-affinity groups have
+ * the fewest valid destinations, so they must not find them taken by instances that could go
+ * anywhere; then first-fit decreasing by size (vCPU, then memory); ties keep their order.
+ * Insertion sort: a host holds tens of instances, and it compares without a callback.
+ */
+function sortMovers(
+  onHost: readonly number[],
+  spread: Int32Array,
+  vcpu: Float64Array,
+  mem: Float64Array,
+): number[] {
+  const sorted = onHost.slice();
+  for (let k = 1; k < sorted.length; k++) {
+    const i = sorted[k] ?? 0;
+    const si = spread[i] ?? 0;
+    const vi = vcpu[i] ?? 0;
+    const mi = mem[i] ?? 0;
+    let j = k - 1;
+    for (; j >= 0; j--) {
+      const x = sorted[j] ?? 0;
+      const sx = spread[x] ?? 0;
+      const vx = vcpu[x] ?? 0;
+      // Stop at the first instance that goes before i (or ties with it).
+      if (sx > si || (sx === si && (vx > vi || (vx === vi && (mem[x] ?? 0) >= mi)))) break;
+      sorted[j + 1] = x;
+    }
+    sorted[j + 1] = i;
+  }
+  return sorted;
 }
 
 const KIND_TEXT: Record<RejectKind, string> = {

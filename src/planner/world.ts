@@ -1,7 +1,11 @@
 /**
  * The planner's scratch copy of the inventory, indexed by number for speed (10,000 hosts and
- * 200,000 instances): where each instance is, what each host has free, which VNF members sit
- * on which host. Built once per planning run; the inventory itself is never mutated.
+ * 200,000 instances): where each instance is, what each host has free, which instances sit on
+ * which host. Built once per planning run; the inventory itself is never mutated.
+ *
+ * Instances are numbered host by host (in inventory order within a host), not in inventory
+ * order: the planner walks a host's instances again and again, and this way their entries in
+ * the per-instance arrays sit side by side in memory. `origin` maps back to the inventory.
  */
 import type { Campaign, Host, Instance, Inventory, Vnf } from '../model/index.js';
 import { canReceiveInstances, impactBudget, type ImpactBudget } from '../model/index.js';
@@ -9,7 +13,10 @@ import { chooseAction, isOut, moves, type ActionChoice } from './actions.js';
 
 export class World {
   readonly hosts: readonly Host[];
+  /** The inventory's instances, numbered host by host (see above). */
   readonly instances: readonly Instance[];
+  /** Index in the inventory of each instance. */
+  readonly origin: Int32Array;
   readonly vnfs: readonly Vnf[];
   readonly hostIndex = new Map<string, number>();
   readonly vnfIndex = new Map<string, number>();
@@ -19,18 +26,29 @@ export class World {
   readonly mem: Float64Array;
   /** VNF of each instance, -1 if none. */
   readonly vnfOf: Int32Array;
+  readonly capVcpu: Float64Array;
+  readonly capMem: Float64Array;
   readonly usedVcpu: Float64Array;
   readonly usedMem: Float64Array;
-  readonly onHost: Set<number>[];
-  /** Per host: VNF index → members there. */
-  readonly membersOn: Map<number, number>[];
+  /** Instances on each host, in the order they arrived (plain arrays: cheaper than Sets here). */
+  readonly onHost: number[][];
+  /** Members of each VNF: `vnfMembers[vnfStart[v] … vnfStart[v + 1] - 1]` (instance indexes). */
+  readonly vnfStart: Int32Array;
+  readonly vnfMembers: Int32Array;
   /** Hosts that can receive instances: hypervisors, up and schedulable. */
   readonly eligible: Uint8Array;
   /** Placement group of each host: instances move only within it (site, az, aggregate). */
   readonly group: Int32Array;
   readonly groupKeys: string[] = [];
   readonly budgets: ImpactBudget[];
+  /** Hot-path copies of `budgets`: members that may be out, and out or briefly interrupted. */
+  readonly budgetOut: Int32Array;
+  readonly budgetTotal: Int32Array;
   readonly memberCount: Int32Array;
+  /** 1 when the VNF has a VNF manager to notify. */
+  readonly notified: Uint8Array;
+  /** Each VNF's anti-affinity, by number: 2 strict, 1 soft, 0 none. */
+  readonly affinity: Uint8Array;
   readonly action: ActionChoice[];
   /** 1 when the instance's action moves it to another host (hot-path copy of `action`). */
   readonly moving: Uint8Array;
@@ -42,30 +60,25 @@ export class World {
 
   constructor(inventory: Inventory, campaign: Campaign) {
     this.hosts = inventory.hosts;
-    this.instances = inventory.instances;
     this.vnfs = inventory.vnfs;
     const nh = this.hosts.length;
-    const ni = this.instances.length;
+    const ni = inventory.instances.length;
+    const nv = this.vnfs.length;
     this.hosts.forEach((h, i) => this.hostIndex.set(h.name, i));
     this.vnfs.forEach((v, i) => this.vnfIndex.set(v.name, i));
-    const flavors = new Map(inventory.flavors.map((f) => [f.name, f]));
-    this.loc = new Int32Array(ni);
-    this.vcpu = new Float64Array(ni);
-    this.mem = new Float64Array(ni);
-    this.vnfOf = new Int32Array(ni).fill(-1);
+    this.capVcpu = new Float64Array(nh);
+    this.capMem = new Float64Array(nh);
     this.usedVcpu = new Float64Array(nh);
     this.usedMem = new Float64Array(nh);
-    this.onHost = Array.from({ length: nh }, () => new Set<number>());
-    this.membersOn = Array.from({ length: nh }, () => new Map<number, number>());
+    this.onHost = Array.from({ length: nh }, () => []);
     this.eligible = new Uint8Array(nh);
     this.group = new Int32Array(nh);
-    this.memberCount = new Int32Array(this.vnfs.length);
-    this.moveCount = new Int32Array(ni);
     this.version = new Int32Array(nh);
-
     const groupIds = new Map<string, number>();
     this.hosts.forEach((h, i) => {
       this.eligible[i] = canReceiveInstances(h) ? 1 : 0;
+      this.capVcpu[i] = h.capacity.vcpu;
+      this.capMem[i] = h.capacity.memoryMiB;
       const key = `${h.site}/${h.labels.az ?? '-'}/${h.labels.aggregate ?? '-'}`;
       let g = groupIds.get(key);
       if (g === undefined) {
@@ -75,35 +88,101 @@ export class World {
       }
       this.group[i] = g;
     });
-    this.instances.forEach((inst, i) => {
-      const h = this.hostIndex.get(inst.host) ?? -1;
-      const f = flavors.get(inst.flavor);
-      this.loc[i] = h;
-      this.vcpu[i] = f?.vcpu ?? 0;
-      this.mem[i] = f?.memoryMiB ?? 0;
-      const v = inst.vnf === undefined ? -1 : (this.vnfIndex.get(inst.vnf) ?? -1);
-      this.vnfOf[i] = v;
-      if (v >= 0) this.memberCount[v] = (this.memberCount[v] ?? 0) + 1;
-      if (h >= 0) this.attach(i, h);
-    });
+
+    // Names to numbers, in inventory order (the order the instance objects lie in memory).
+    const flavors = new Map(inventory.flavors.map((f) => [f.name, f]));
+    const hostOf = new Int32Array(ni);
+    const vnfOf = new Int32Array(ni);
+    const vcpu = new Float64Array(ni);
+    const mem = new Float64Array(ni);
+    this.memberCount = new Int32Array(nv);
     // Members on hosts that are not up are out of service already: they use up the budget.
-    const down = new Int32Array(this.vnfs.length);
-    this.instances.forEach((_, i) => {
-      const v = this.vnfOf[i] ?? -1;
-      const h = this.loc[i] ?? -1;
-      if (v >= 0 && h >= 0 && this.hosts[h]?.state !== 'up') down[v] = (down[v] ?? 0) + 1;
+    const down = new Int32Array(nv);
+    inventory.instances.forEach((inst, k) => {
+      const h = this.hostIndex.get(inst.host) ?? -1;
+      const v = inst.vnf === undefined ? -1 : (this.vnfIndex.get(inst.vnf) ?? -1);
+      const f = flavors.get(inst.flavor);
+      hostOf[k] = h;
+      vnfOf[k] = v;
+      vcpu[k] = f?.vcpu ?? 0;
+      mem[k] = f?.memoryMiB ?? 0;
+      if (v >= 0) {
+        this.memberCount[v] = (this.memberCount[v] ?? 0) + 1;
+        if (h >= 0 && this.hosts[h]?.state !== 'up') down[v] = (down[v] ?? 0) + 1;
+      }
     });
     this.budgets = this.vnfs.map((v, i) =>
       impactBudget(v, (this.memberCount[i] ?? 0) - (down[i] ?? 0)),
     );
-    this.action = this.instances.map((inst, i) => {
-      const v = this.vnfOf[i] ?? -1;
+    const action = inventory.instances.map((inst, k) => {
+      const v = vnfOf[k] ?? -1;
       const vnf = v >= 0 ? this.vnfs[v] : undefined;
       const spare = vnf ? (this.budgets[v]?.out ?? 0) : undefined;
       return chooseAction(inst, vnf, spare, campaign);
     });
-    this.moving = Uint8Array.from(this.action, (a) => (moves(a.kind) ? 1 : 0));
-    this.out = Uint8Array.from(this.action, (a) => (isOut(a.kind) ? 1 : 0));
+
+    // Number instances host by host: a counting sort on their host (unknown hosts last), stable.
+    const start = new Int32Array(nh + 2);
+    for (let k = 0; k < ni; k++) {
+      const slot = (hostOf[k] ?? -1) < 0 ? nh + 1 : (hostOf[k] ?? 0) + 1;
+      start[slot] = (start[slot] ?? 0) + 1;
+    }
+    for (let slot = 1; slot < start.length; slot++)
+      start[slot] = (start[slot] ?? 0) + (start[slot - 1] ?? 0);
+    // start[h] is now where host h's instances begin (unknown hosts: start[nh]).
+    this.origin = new Int32Array(ni);
+    for (let k = 0; k < ni; k++) {
+      const slot = (hostOf[k] ?? -1) < 0 ? nh : (hostOf[k] ?? 0);
+      this.origin[start[slot] ?? 0] = k;
+      start[slot] = (start[slot] ?? 0) + 1;
+    }
+
+    const instances = new Array<Instance>(ni);
+    this.action = new Array<ActionChoice>(ni);
+    this.loc = new Int32Array(ni);
+    this.vcpu = new Float64Array(ni);
+    this.mem = new Float64Array(ni);
+    this.vnfOf = new Int32Array(ni);
+    this.moving = new Uint8Array(ni);
+    this.out = new Uint8Array(ni);
+    this.moveCount = new Int32Array(ni);
+    for (let i = 0; i < ni; i++) {
+      const k = this.origin[i] ?? 0;
+      instances[i] = inventory.instances[k] as Instance;
+      const choice = action[k] as ActionChoice;
+      this.action[i] = choice;
+      this.moving[i] = moves(choice.kind) ? 1 : 0;
+      this.out[i] = isOut(choice.kind) ? 1 : 0;
+      this.vcpu[i] = vcpu[k] ?? 0;
+      this.mem[i] = mem[k] ?? 0;
+      this.vnfOf[i] = vnfOf[k] ?? -1;
+      const h = hostOf[k] ?? -1;
+      this.loc[i] = h;
+      if (h >= 0) this.attach(i, h);
+    }
+    this.instances = instances;
+
+    this.vnfStart = new Int32Array(nv + 1);
+    for (let v = 0; v < nv; v++)
+      this.vnfStart[v + 1] = (this.vnfStart[v] ?? 0) + (this.memberCount[v] ?? 0);
+    this.vnfMembers = new Int32Array(this.vnfStart[nv] ?? 0);
+    const filled = this.vnfStart.slice(0, nv);
+    for (let i = 0; i < ni; i++) {
+      const v = this.vnfOf[i] ?? -1;
+      if (v >= 0) this.vnfMembers[(filled[v] = (filled[v] ?? 0) + 1) - 1] = i;
+    }
+    // Plain loops: TypedArray.from with a mapping function is several times slower.
+    this.affinity = new Uint8Array(nv);
+    this.budgetOut = new Int32Array(nv);
+    this.budgetTotal = new Int32Array(nv);
+    this.notified = new Uint8Array(nv);
+    for (let v = 0; v < nv; v++) {
+      const vnf = this.vnfs[v];
+      this.affinity[v] = vnf?.antiAffinity === 'strict' ? 2 : vnf?.antiAffinity === 'soft' ? 1 : 0;
+      this.budgetOut[v] = this.budgets[v]?.out ?? 0;
+      this.budgetTotal[v] = this.budgets[v]?.total ?? 0;
+      this.notified[v] = vnf?.vnfm === undefined ? 0 : 1;
+    }
   }
 
   /** Whether the VNF's members must sit on different hosts. */
@@ -112,47 +191,32 @@ export class World {
   }
 
   freeVcpu(h: number): number {
-    return (this.hosts[h]?.capacity.vcpu ?? 0) - (this.usedVcpu[h] ?? 0);
+    return (this.capVcpu[h] ?? 0) - (this.usedVcpu[h] ?? 0);
   }
 
   freeMem(h: number): number {
-    return (this.hosts[h]?.capacity.memoryMiB ?? 0) - (this.usedMem[h] ?? 0);
+    return (this.capMem[h] ?? 0) - (this.usedMem[h] ?? 0);
   }
 
   fits(i: number, h: number): boolean {
     return this.freeVcpu(h) >= (this.vcpu[i] ?? 0) && this.freeMem(h) >= (this.mem[i] ?? 0);
   }
 
-  /** Members of VNF v on host h. */
-  members(h: number, v: number): number {
-    return this.membersOn[h]?.get(v) ?? 0;
-  }
-
   attach(i: number, h: number): void {
     this.version[h] = (this.version[h] ?? 0) + 1;
     this.loc[i] = h;
-    this.onHost[h]?.add(i);
+    this.onHost[h]?.push(i);
     this.usedVcpu[h] = (this.usedVcpu[h] ?? 0) + (this.vcpu[i] ?? 0);
     this.usedMem[h] = (this.usedMem[h] ?? 0) + (this.mem[i] ?? 0);
-    const v = this.vnfOf[i] ?? -1;
-    if (v >= 0) {
-      const m = this.membersOn[h];
-      m?.set(v, (m.get(v) ?? 0) + 1);
-    }
   }
 
   detach(i: number, h: number): void {
     this.version[h] = (this.version[h] ?? 0) + 1;
-    this.onHost[h]?.delete(i);
+    const list = this.onHost[h];
+    const k = list ? list.indexOf(i) : -1;
+    if (list && k >= 0) list.splice(k, 1);
     this.usedVcpu[h] = (this.usedVcpu[h] ?? 0) - (this.vcpu[i] ?? 0);
     this.usedMem[h] = (this.usedMem[h] ?? 0) - (this.mem[i] ?? 0);
-    const v = this.vnfOf[i] ?? -1;
-    if (v >= 0) {
-      const m = this.membersOn[h];
-      const n = (m?.get(v) ?? 0) - 1;
-      if (n <= 0) m?.delete(v);
-      else m?.set(v, n);
-    }
   }
 
   move(i: number, to: number): void {

@@ -1,5 +1,5 @@
 /**
- * vitest globalSetup: build the project once (`tsc -p tsconfig.build.json`) so that the CLI
+ * vitest globalSetup: build the project once (as `npm run build`) so that the CLI
  * tests run the real `node dist/cli/main.js`, as an operator would.
  */
 import { execFile } from 'node:child_process';
@@ -16,10 +16,12 @@ export default async function setup(): Promise<void> {
       cwd: ROOT,
       maxBuffer: 16 * 1024 * 1024,
     });
+    // As `npm run build`: the precompiled document validators (src/tools/gen-validators.ts).
+    await promisify(execFile)(process.execPath, ['dist/tools/gen-validators.js'], { cwd: ROOT });
   } catch (error) {
     const out = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(
-      `the build before the CLI tests failed (tsc -p tsconfig.build.json):\n${out.stdout ?? ''}${out.stderr ?? out.message}`,
+      `the build before the CLI tests failed (npm run build):\n${out.stdout ?? ''}${out.stderr ?? out.message}`,
     );
   }
 }
