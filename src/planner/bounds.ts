@@ -6,7 +6,7 @@
  */
 import type { Bound, Campaign } from '../model/index.js';
 import type { StageSpec } from './stages.js';
-import type { World } from './world.js';
+import { AFFINITY, type World } from './world.js';
 import type { WaveBuilder } from './waves.js';
 import { conflictGroups, largeClique } from './conflicts.js';
 
@@ -229,7 +229,7 @@ function antiAffinityRoomBound(
   let best: Bound | undefined;
   let bestFirst = 0;
   for (let v = 0; v < world.vnfs.length; v++) {
-    if (world.affinity[v] !== 2) continue; // strict
+    if (world.affinity[v] !== AFFINITY.strict) continue;
     const stamp = v + 1;
     touched.length = 0;
     for (let k = world.vnfStart[v] ?? 0; k < (world.vnfStart[v + 1] ?? 0); k++) {

@@ -77,17 +77,16 @@ export function conditionFindings(
     for (const i of world.onHost[h] ?? []) {
       const kind = world.action[i]?.kind ?? 'live-migrate';
       const v = world.vnfOf[i] ?? -1;
-      const inst = world.instances[i];
-      if (!inst) continue;
+      const name = world.name[i] ?? '';
       if (smooth && isOut(kind)) {
-        if (v < 0) notMigratable.push(inst.name);
+        if (v < 0) notMigratable.push(name);
         else if ((world.budgets[v]?.out ?? 0) < 1)
-          notRedundant.set(v, [...(notRedundant.get(v) ?? []), inst.name]);
+          notRedundant.set(v, [...(notRedundant.get(v) ?? []), name]);
       }
       if (kind === 'live-migrate') {
         const blackout = liveMigrationBlackoutMs(world.mem[i] ?? 0, cost);
-        const budget = Math.min(inst.toleratedInterruptionMs, campaign.guards.maxInterruptionMs);
-        if (blackout > budget) overBudget.push(`${inst.name} (${blackout} ms > ${budget} ms)`);
+        const budget = Math.min(world.toleratedMs[i] ?? 0, campaign.guards.maxInterruptionMs);
+        if (blackout > budget) overBudget.push(`${name} (${blackout} ms > ${budget} ms)`);
       }
     }
   for (const [v, names] of notRedundant) {

@@ -168,13 +168,12 @@ export function plan(
     to: number,
     hostSeconds: number,
   ): InstanceAction {
-    const inst = world.instances[i];
-    const instance = inst?.name ?? '';
+    const instance = world.name[i] ?? '';
     const choice = world.action[i];
     const kind = choice?.kind ?? 'live-migrate';
     const interruption = interruptionMs(kind, world.mem[i] ?? 0, hostSeconds, cost);
     const reason = choice?.reason ?? '';
-    const vnf = inst?.vnf;
+    const vnf = world.vnfName[i];
     if (to < 0)
       return vnf === undefined
         ? { instance, kind, from, interruptionMs: interruption, reason }
@@ -247,7 +246,7 @@ function sortFindings(findings: Finding[]): Finding[] {
 function describeRoles(roleLists: readonly (readonly string[])[]): string {
   const count = new Map<string, number>();
   for (const roles of roleLists) {
-    const key = [...roles].sort().join('+');
+    const key = roles.length === 1 ? (roles[0] ?? '') : [...roles].sort().join('+');
     count.set(key, (count.get(key) ?? 0) + 1);
   }
   return [...count].map(([r, n]) => `${n} ${r}`).join(', ');

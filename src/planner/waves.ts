@@ -15,7 +15,7 @@
  */
 import type { Campaign, Cluster, Strategy } from '../model/index.js';
 import type { HostVisit, StageSpec } from './stages.js';
-import type { World } from './world.js';
+import { AFFINITY, type World } from './world.js';
 
 export interface WaveHost {
   readonly visit: HostVisit;
@@ -165,7 +165,7 @@ class DestinationPool {
   find(i: number, excluded: Uint8Array, guardBudget: boolean): number {
     const w = this.world;
     const v = w.vnfOf[i] ?? -1;
-    const aa = v < 0 ? 0 : (w.affinity[v] ?? 0);
+    const aa = v < 0 ? AFFINITY.none : (w.affinity[v] ?? AFFINITY.none);
     const limit =
       guardBudget && v >= 0
         ? w.action[i]?.kind === 'live-migrate'
@@ -182,11 +182,11 @@ class DestinationPool {
       this.laterCursor++;
     this.tally.select(v);
     // Soft anti-affinity: a host without a member if there is one, else any.
-    if (aa === SOFT) {
+    if (aa === AFFINITY.soft) {
       const h = this.scan(i, excluded, true, limit);
       return h >= 0 ? h : this.scan(i, excluded, false, limit);
     }
-    return this.scan(i, excluded, aa === STRICT, limit);
+    return this.scan(i, excluded, aa === AFFINITY.strict, limit);
   }
 
   private scan(i: number, excluded: Uint8Array, avoidMembers: boolean, limit: number): number {
@@ -215,8 +215,6 @@ class DestinationPool {
   }
 }
 
-const SOFT = 1;
-const STRICT = 2;
 const NO_CLUSTERS: readonly number[] = [];
 
 type Candidate = { readonly visit: HostVisit; readonly host: number };
@@ -232,8 +230,6 @@ export class WaveBuilder {
   /** Per host (dense arrays: filled in any order, they must not turn into dictionaries). */
   private readonly profiles: (HostProfile | undefined)[];
   private readonly hashes: Float64Array;
-  /** Members of a large strict anti-affinity group first: per instance, the group's size (0 if not strict). */
-  private readonly spread: Int32Array;
   /**
    * Scratch, reused by every wave (allocating them per wave costs more than the waves): where
    * each VNF sits in the profile being built (stamped, never cleared); members left per VNF
@@ -246,6 +242,7 @@ export class WaveBuilder {
   private profileStamp = 0;
   private readonly vnfLeft: Int32Array;
   private readonly pressure: Float64Array;
+  private readonly touched: Int32Array;
   private readonly inWave: Uint8Array;
   private readonly receiving: Uint8Array;
   private readonly room: Int32Array;
@@ -268,18 +265,17 @@ export class WaveBuilder {
     const nh = world.hosts.length;
     const nv = world.vnfs.length;
     const groups = world.groupKeys.length;
-    const minV = new Array<number>(groups).fill(Infinity);
-    const minM = new Array<number>(groups).fill(Infinity);
-    for (let i = 0; i < world.instances.length; i++) {
-      const h = world.loc[i] ?? -1;
-      if (h < 0) continue;
-      const g = world.group[h] ?? 0;
-      minV[g] = Math.min(minV[g] ?? Infinity, world.vcpu[i] ?? 0);
-      minM[g] = Math.min(minM[g] ?? Infinity, world.mem[i] ?? 0);
-    }
     const tally = new MemberTally(world);
     for (let g = 0; g < groups; g++)
-      this.pools.push(new DestinationPool(world, pending, tally, minV[g] ?? 0, minM[g] ?? 0));
+      this.pools.push(
+        new DestinationPool(
+          world,
+          pending,
+          tally,
+          world.smallestVcpu[g] ?? Infinity,
+          world.smallestMem[g] ?? Infinity,
+        ),
+      );
     for (let h = 0; h < nh; h++) if (world.eligible[h]) this.pools[world.group[h] ?? 0]?.add(h);
     const clustersOf: number[][] = [];
     this.clusterAllowed = ctx.clusters.map((c, ci) => {
@@ -310,17 +306,13 @@ export class WaveBuilder {
       this.domainCounts.push(ids.size);
       return of;
     });
-    this.spread = new Int32Array(world.instances.length);
-    for (let i = 0; i < world.instances.length; i++) {
-      const v = world.vnfOf[i] ?? -1;
-      if (v >= 0 && world.affinity[v] === STRICT) this.spread[i] = world.memberCount[v] ?? 0;
-    }
     this.profiles = new Array<HostProfile | undefined>(nh).fill(undefined);
     this.hashes = new Float64Array(nh).fill(-1);
     this.slotStamp = new Int32Array(nv);
     this.slot = new Int32Array(nv);
     this.vnfLeft = new Int32Array(nv);
     this.pressure = new Float64Array(2 * nv);
+    this.touched = new Int32Array(nv);
     this.inWave = new Uint8Array(nh);
     this.receiving = new Uint8Array(nh);
     this.room = new Int32Array(2 * nv);
@@ -482,13 +474,14 @@ export class WaveBuilder {
     const domainLeft = this.domainCounts.map((count) => new Int32Array(count));
     const clusterLeft = new Int32Array(this.clusters.length);
     const profiles = remaining.map((r) => this.profile(r.host));
-    const touched: number[] = [];
+    const touched = this.touched;
+    let touchedCount = 0;
     for (let k = 0; k < n; k++) {
       const h = remaining[k]?.host ?? 0;
       const m = profiles[k]?.members ?? [];
       for (let j = 0; j < m.length; j += 3) {
         const v = m[j] ?? 0;
-        if (vnfLeft[v] === 0) touched.push(v);
+        if (vnfLeft[v] === 0) touched[touchedCount++] = v;
         vnfLeft[v] = (vnfLeft[v] ?? 0) + (m[j + 1] ?? 0);
       }
       for (let d = 0; d < this.domainOf.length; d++) {
@@ -501,7 +494,8 @@ export class WaveBuilder {
     // Per VNF, once (a VNF has members on several hosts): the waves its members left need, and
     // its share of a host's conflict degree; side by side, read together below.
     const pressure = this.pressure;
-    for (const v of touched) {
+    for (let t = 0; t < touchedCount; t++) {
+      const v = touched[t] ?? 0;
       const left = vnfLeft[v] ?? 0;
       const budget = w.budgetTotal[v] ?? 1;
       pressure[2 * v] = Math.ceil(left / budget);
@@ -650,7 +644,8 @@ export class WaveBuilder {
         for (let k = 0; k < m.length && shared < 0; k += 3) {
           const v = m[k] ?? 0;
           // Some host of the wave has a member of v when its room is below its budget.
-          if (w.affinity[v] !== 0 && (room[2 * v + 1] ?? 0) < (w.budgetTotal[v] ?? 0)) shared = v;
+          if (w.affinity[v] !== AFFINITY.none && (room[2 * v + 1] ?? 0) < (w.budgetTotal[v] ?? 0))
+            shared = v;
         }
         if (shared >= 0) {
           rejects.add(h, {
@@ -681,7 +676,7 @@ export class WaveBuilder {
       }
       // Capacity: place every instance that must move, never onto a host of this wave.
       inWave[h] = 1;
-      const instances = sortMovers(w.onHost[h] ?? [], this.spread, w.vcpu, w.mem);
+      const instances = sortMovers(w.onHost[h] ?? [], w.strictGroup, w.vcpu, w.mem);
       const destinations: number[] = [];
       let capacityHit: Reject | undefined;
       const pool = this.pools[w.group[h] ?? 0];
