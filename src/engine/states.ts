@@ -8,6 +8,8 @@
  */
 import {
   EscalatorError,
+  RUN_STATES,
+  STEP_STATES,
   type JournalObject,
   type RunState,
   type StepState,
@@ -31,20 +33,7 @@ export type Machine<S extends string, O extends string> = {
 /** planned → checked → executing ⇄ suspended → completed → committed, and the ways out. */
 export const RUN_MACHINE = {
   object: 'run',
-  states: [
-    'planned',
-    'checked',
-    'executing',
-    'suspended',
-    'completed',
-    'committed',
-    'failed',
-    'suspended-by-error',
-    'rolling-back',
-    'rolled-back',
-    'restoring',
-    'restored',
-  ],
+  states: RUN_STATES,
   final: ['committed'],
   operations: {
     check: {
@@ -104,16 +93,7 @@ export type RunOperation = keyof typeof RUN_MACHINE.operations;
 /** pending → running → succeeded | failed | timed-out → undoing → undone; or skipped. */
 export const STEP_MACHINE = {
   object: 'step',
-  states: [
-    'pending',
-    'running',
-    'succeeded',
-    'failed',
-    'timed-out',
-    'undoing',
-    'undone',
-    'skipped',
-  ],
+  states: STEP_STATES,
   final: ['undone', 'skipped'],
   operations: {
     begin: {
