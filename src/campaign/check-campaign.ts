@@ -52,9 +52,12 @@ function checkVerify(c: Checker, checks: readonly unknown[]): void {
   });
 }
 
+/** What a campaign is checked against in an inventory: its name, sites and hosts. */
+export type CampaignInventory = Pick<Inventory, 'name' | 'sites' | 'hosts'>;
+
 export function checkCampaignAgainst(
   doc: unknown,
-  inventory: Inventory,
+  inventory: CampaignInventory,
   catalog: Catalog,
 ): PendingProblem[] {
   const c = new Checker();
@@ -110,7 +113,7 @@ function checkTargetVersion(c: Checker, path: Path, to: unknown, entry: Componen
 function checkExcludes(
   c: Checker,
   excludes: readonly unknown[],
-  inventory: Inventory,
+  inventory: CampaignInventory,
   site: string | undefined,
 ): void {
   const hosts = new Map(inventory.hosts.map((h) => [h.name, h]));
@@ -133,7 +136,7 @@ function checkExcludes(
 class HostScope {
   readonly hosts: readonly Host[];
   readonly where: string;
-  constructor(inventory: Inventory, site: string | undefined) {
+  constructor(inventory: CampaignInventory, site: string | undefined) {
     this.hosts =
       site === undefined ? inventory.hosts : inventory.hosts.filter((h) => h.site === site);
     this.where = site === undefined ? 'in the inventory' : `in site ${JSON.stringify(site)}`;

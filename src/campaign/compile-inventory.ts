@@ -1,5 +1,6 @@
 /** A valid Inventory document → the model's Inventory, with every default applied. */
 import type { Cluster, Host, Instance, Inventory, Vnf } from '../model/inventory.js';
+import type { CampaignInventory } from './check-campaign.js';
 import { INVENTORY_DEFAULTS as D } from './defaults.js';
 import { durationMs } from './durations.js';
 import type { InventoryDocument } from './schema.js';
@@ -19,9 +20,7 @@ const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 export function compileInventory(doc: InventoryDocument): Inventory {
   const spec = doc.spec;
   return {
-    name: doc.metadata.name,
-    sites: spec.sites.map((s) => ({ name: s.name })),
-    hosts: spec.hosts.map(compileHost),
+    ...compileInventoryHosts(doc),
     flavors: (spec.flavors ?? []).map((f) => ({
       name: f.name,
       vcpu: f.vcpu,
@@ -35,6 +34,15 @@ export function compileInventory(doc: InventoryDocument): Inventory {
       providedBy: s.providedBy,
       usedBy: s.usedBy,
     })),
+  };
+}
+
+/** Only what a campaign is checked against (its name, sites and hosts): no instances to compile. */
+export function compileInventoryHosts(doc: InventoryDocument): CampaignInventory {
+  return {
+    name: doc.metadata.name,
+    sites: doc.spec.sites.map((s) => ({ name: s.name })),
+    hosts: doc.spec.hosts.map(compileHost),
   };
 }
 

@@ -6,12 +6,12 @@
 import type { Campaign } from '../model/campaign.js';
 import type { Catalog } from '../model/catalog.js';
 import type { Inventory } from '../model/inventory.js';
-import { checkCampaign, checkCampaignAgainst } from './check-campaign.js';
+import { checkCampaign, checkCampaignAgainst, type CampaignInventory } from './check-campaign.js';
 import { checkCatalog } from './check-catalog.js';
 import { checkInventory } from './check-inventory.js';
 import { compileCampaign } from './compile-campaign.js';
 import { compileCatalog } from './compile-catalog.js';
-import { compileInventory } from './compile-inventory.js';
+import { compileInventory, compileInventoryHosts } from './compile-inventory.js';
 import { describeValue } from './describe.js';
 import { parseDocument, type ParsedDocument } from './load.js';
 import { formatPath, isRecord } from './path.js';
@@ -31,7 +31,7 @@ import type {
 } from './schema.js';
 
 export interface CampaignContext {
-  readonly inventory: Inventory;
+  readonly inventory: CampaignInventory;
   readonly catalog: Catalog;
 }
 
@@ -51,7 +51,7 @@ export function documentProblems(parsed: ParsedDocument, kind: DocumentKind): Do
 /** Problems of a campaign against the inventory and catalog it is meant for. */
 export function validateCampaignAgainst(
   parsed: ParsedDocument,
-  inventory: Inventory,
+  inventory: CampaignInventory,
   catalog: Catalog,
 ): DocumentProblem[] {
   if (!parsed.readable) return [];
@@ -133,6 +133,12 @@ function throwIfAny(problems: readonly DocumentProblem[]): void {
 export function inventoryFromDocument(parsed: ParsedDocument): Inventory {
   throwIfAny(documentProblems(parsed, 'Inventory'));
   return compileInventory(parsed.data as InventoryDocument);
+}
+
+/** As `inventoryFromDocument`, compiling only what a campaign is checked against. */
+export function inventoryHostsFromDocument(parsed: ParsedDocument): CampaignInventory {
+  throwIfAny(documentProblems(parsed, 'Inventory'));
+  return compileInventoryHosts(parsed.data as InventoryDocument);
 }
 
 /** @throws DocumentError with every problem of the document. */

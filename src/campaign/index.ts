@@ -10,11 +10,18 @@
  *   formatProblems(problems), DocumentError (ESC_DOCUMENT_INVALID, exit 2)
  */
 export { parseDocument, formatOf, type ParsedDocument, type DocumentFormat } from './load.js';
-export { loadDocumentFile, loadInventory, loadCatalog, loadCampaign } from './files.js';
+export {
+  loadDocumentFile,
+  loadInventory,
+  loadInventoryHosts,
+  loadCatalog,
+  loadCampaign,
+} from './files.js';
 export {
   documentProblems,
   validateCampaignAgainst,
   inventoryFromDocument,
+  inventoryHostsFromDocument,
   catalogFromDocument,
   campaignFromDocument,
   inventoryFromText,
@@ -22,7 +29,8 @@ export {
   campaignFromText,
   type CampaignContext,
 } from './documents.js';
-export { compileInventory } from './compile-inventory.js';
+export { compileInventory, compileInventoryHosts } from './compile-inventory.js';
+export type { CampaignInventory } from './check-campaign.js';
 export { compileCatalog } from './compile-catalog.js';
 export { compileCampaign } from './compile-campaign.js';
 export {

@@ -3,8 +3,10 @@ import {
   loadCampaign,
   loadCatalog,
   loadInventory,
+  loadInventoryHosts,
   DocumentError,
   isDocumentError,
+  type CampaignInventory,
 } from '../campaign/index.js';
 import type { Campaign, Catalog, Inventory } from '../model/index.js';
 
@@ -17,8 +19,23 @@ export interface PlanningFiles {
 export async function loadPlanningInput(
   files: PlanningFiles,
 ): Promise<{ inventory: Inventory; catalog: Catalog; campaign: Campaign }> {
+  return loadDocuments(files, loadInventory);
+}
+
+/**
+ * What `loadPlanningInput` throws, nothing when it would succeed; compiles of the inventory only
+ * what the campaign is checked against (validate-worker.ts runs it while the planner plans).
+ */
+export async function validatePlanningFiles(files: PlanningFiles): Promise<void> {
+  await loadDocuments(files, loadInventoryHosts);
+}
+
+async function loadDocuments<I extends CampaignInventory>(
+  files: PlanningFiles,
+  loadInventoryFile: (path: string) => Promise<I>,
+): Promise<{ inventory: I; catalog: Catalog; campaign: Campaign }> {
   const [inventory, catalog] = await Promise.allSettled([
-    loadInventory(files.inventory),
+    loadInventoryFile(files.inventory),
     loadCatalog(files.catalog),
   ]);
   const failed = [inventory, catalog].filter(
@@ -30,7 +47,7 @@ export async function loadPlanningInput(
       throw new DocumentError(docErrors.flatMap((e) => e.problems));
     throw failed.find((f) => !isDocumentError(f.reason))?.reason;
   }
-  const inv = (inventory as PromiseFulfilledResult<Inventory>).value;
+  const inv = (inventory as PromiseFulfilledResult<I>).value;
   const cat = (catalog as PromiseFulfilledResult<Catalog>).value;
   const campaign = await loadCampaign(files.campaign, { inventory: inv, catalog: cat });
   return { inventory: inv, catalog: cat, campaign };

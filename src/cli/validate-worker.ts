@@ -1,12 +1,13 @@
 /**
  * Worker thread of the planning commands: validates their three documents exactly as
- * `loadPlanningInput` does and posts the verdict, while the main thread plans (planning-input.ts).
+ * `loadPlanningInput` does (`validatePlanningFiles`) and posts the verdict, while the main thread
+ * plans (planning-input.ts).
  */
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isDocumentError, type DocumentProblem } from '../campaign/index.js';
 import { EscalatorError, type ErrorCode } from '../model/index.js';
-import { loadPlanningInput, type PlanningFiles } from './inputs.js';
+import { validatePlanningFiles, type PlanningFiles } from './inputs.js';
 
 /** What the worker found: nothing, or the error `loadPlanningInput` threw, as plain data. */
 export type Verdict =
@@ -58,7 +59,7 @@ if (process.platform === 'linux')
 
 let verdict: Verdict;
 try {
-  await loadPlanningInput(workerData as PlanningFiles);
+  await validatePlanningFiles(workerData as PlanningFiles);
   verdict = { valid: true };
 } catch (error) {
   verdict = verdictOf(error);

@@ -62,94 +62,138 @@ export function hostSteps(
   releases: ReleaseIndex,
   cost: CostModel,
 ): Step[] {
-  const t = campaign.timeouts;
-  const steps: Step[] = [];
-  const api = cost.apiStepSeconds;
-  const affected = input.migrations.length + input.stayingInstances > 0;
-  if (input.notify && affected)
-    steps.push({
+  return new StepMaker(campaign, releases, cost).hostSteps(input);
+}
+
+/**
+ * Host steps for one plan. The steps that depend only on the campaign, or only on a host's
+ * changes (installs, activation, verify), are made once and shared by every host they apply to
+ * (hosts of one kind share their list of changes, stages.ts): 10,000 hosts, a handful of kinds.
+ */
+export class StepMaker {
+  private readonly byChanges = new Map<readonly ComponentChange[], readonly Step[]>();
+  private readonly notifyVnfm: Step;
+  private readonly disable: Step;
+  private readonly backup: Step | undefined;
+  private readonly enable: Step;
+  private readonly notifyComplete: Step;
+
+  constructor(
+    private readonly campaign: Campaign,
+    private readonly releases: ReleaseIndex,
+    private readonly cost: CostModel,
+  ) {
+    const t = campaign.timeouts;
+    const api = cost.apiStepSeconds;
+    this.notifyVnfm = {
       kind: 'notify-vnfm',
       expectedSeconds: campaign.coordination.leadTime,
       timeoutSeconds: campaign.coordination.leadTime + campaign.coordination.ackTimeout,
-    });
-  steps.push({
-    kind: 'disable-scheduling',
-    expectedSeconds: api,
-    timeoutSeconds: Math.max(60, api * 10),
-  });
-  if (input.migrations.length > 0)
-    steps.push({
-      kind: 'evacuate',
-      expectedSeconds: round(evacuationSeconds(input.migrations, cost)),
-      timeoutSeconds: t.evacuate,
-    });
-  if (campaign.backup.length > 0)
-    steps.push({
-      kind: 'backup',
-      expectedSeconds: cost.backupSeconds,
-      timeoutSeconds: Math.max(t.install, cost.backupSeconds * 4),
-    });
-  let strongest: Activation = 'none';
-  let activateSeconds = 0;
-  let verifySeconds = 0;
-  for (const c of input.changes) {
-    const rel = releases.get(c.component, c.to);
-    const d = rel?.durations ?? { install: 300, activate: 120, verify: 60 };
-    steps.push({
-      kind: 'install',
-      component: c.component,
-      from: c.from,
-      to: c.to,
-      expectedSeconds: d.install,
-      timeoutSeconds: t.install,
-    });
-    const a = activationOf(c, campaign, releases);
-    if (a === 'restart')
-      steps.push({
-        kind: 'activate',
-        component: c.component,
-        activation: 'restart',
-        expectedSeconds: d.activate,
-        timeoutSeconds: t.activate,
-      });
-    if (ACTIVATION_RANK[a] > ACTIVATION_RANK[strongest]) strongest = a;
-    if (a === 'reboot') activateSeconds = Math.max(activateSeconds, d.activate);
-    verifySeconds = Math.max(verifySeconds, d.verify);
-  }
-  if (strongest === 'reboot') {
-    // One reboot activates everything installed on the host; per-component restarts are moot.
-    for (let k = steps.length - 1; k >= 0; k--)
-      if (steps[k]?.kind === 'activate') steps.splice(k, 1);
-    steps.push({
-      kind: 'activate',
-      activation: 'reboot',
-      expectedSeconds: activateSeconds,
-      timeoutSeconds: t.activate,
-    });
-  }
-  steps.push({
-    kind: 'verify',
-    expectedSeconds: Math.max(verifySeconds, 30),
-    timeoutSeconds: t.verify,
-  });
-  if (input.stayingInstances > 0)
-    steps.push({
-      kind: 'restore-instances',
-      expectedSeconds: api * input.stayingInstances,
-      timeoutSeconds: Math.max(300, api * input.stayingInstances * 10),
-    });
-  steps.push({
-    kind: 'enable-scheduling',
-    expectedSeconds: api,
-    timeoutSeconds: Math.max(60, api * 10),
-  });
-  if (input.notify && affected)
-    steps.push({
+    };
+    this.disable = {
+      kind: 'disable-scheduling',
+      expectedSeconds: api,
+      timeoutSeconds: Math.max(60, api * 10),
+    };
+    this.backup =
+      campaign.backup.length > 0
+        ? {
+            kind: 'backup',
+            expectedSeconds: cost.backupSeconds,
+            timeoutSeconds: Math.max(t.install, cost.backupSeconds * 4),
+          }
+        : undefined;
+    this.enable = {
+      kind: 'enable-scheduling',
+      expectedSeconds: api,
+      timeoutSeconds: Math.max(60, api * 10),
+    };
+    this.notifyComplete = {
       kind: 'notify-complete',
       expectedSeconds: api,
       timeoutSeconds: Math.max(60, api * 10),
+    };
+  }
+
+  hostSteps(input: HostStepsInput): Step[] {
+    const t = this.campaign.timeouts;
+    const api = this.cost.apiStepSeconds;
+    const steps: Step[] = [];
+    const affected = input.migrations.length + input.stayingInstances > 0;
+    if (input.notify && affected) steps.push(this.notifyVnfm);
+    steps.push(this.disable);
+    if (input.migrations.length > 0)
+      steps.push({
+        kind: 'evacuate',
+        expectedSeconds: round(evacuationSeconds(input.migrations, this.cost)),
+        timeoutSeconds: t.evacuate,
+      });
+    if (this.backup) steps.push(this.backup);
+    for (const step of this.changeSteps(input.changes)) steps.push(step);
+    if (input.stayingInstances > 0)
+      steps.push({
+        kind: 'restore-instances',
+        expectedSeconds: api * input.stayingInstances,
+        timeoutSeconds: Math.max(300, api * input.stayingInstances * 10),
+      });
+    steps.push(this.enable);
+    if (input.notify && affected) steps.push(this.notifyComplete);
+    return steps;
+  }
+
+  /** Install and activate each change (one reboot for all when any needs one), then verify. */
+  private changeSteps(changes: readonly ComponentChange[]): readonly Step[] {
+    const known = this.byChanges.get(changes);
+    if (known) return known;
+    const { campaign, releases } = this;
+    const t = campaign.timeouts;
+    const steps: Step[] = [];
+    let strongest: Activation = 'none';
+    let activateSeconds = 0;
+    let verifySeconds = 0;
+    for (const c of changes) {
+      const rel = releases.get(c.component, c.to);
+      const d = rel?.durations ?? { install: 300, activate: 120, verify: 60 };
+      steps.push({
+        kind: 'install',
+        component: c.component,
+        from: c.from,
+        to: c.to,
+        expectedSeconds: d.install,
+        timeoutSeconds: t.install,
+      });
+      const a = activationOf(c, campaign, releases);
+      if (a === 'restart')
+        steps.push({
+          kind: 'activate',
+          component: c.component,
+          activation: 'restart',
+          expectedSeconds: d.activate,
+          timeoutSeconds: t.activate,
+        });
+      if (ACTIVATION_RANK[a] > ACTIVATION_RANK[strongest]) strongest = a;
+      if (a === 'reboot') activateSeconds = Math.max(activateSeconds, d.activate);
+      verifySeconds = Math.max(verifySeconds, d.verify);
+    }
+    if (strongest === 'reboot') {
+      // One reboot activates everything installed on the host; per-component restarts are moot.
+      for (let k = steps.length - 1; k >= 0; k--)
+        if (steps[k]?.kind === 'activate') steps.splice(k, 1);
+      steps.push({
+        kind: 'activate',
+        activation: 'reboot',
+        expectedSeconds: activateSeconds,
+        timeoutSeconds: t.activate,
+      });
+    }
+    steps.push({
+      kind: 'verify',
+      expectedSeconds: Math.max(verifySeconds, 30),
+      timeoutSeconds: t.verify,
     });
-  return steps;
+    this.byChanges.set(changes, steps);
+    return steps;
+  }
 }
 
 export const totalSeconds = (steps: readonly Step[]): number =>

@@ -24,7 +24,7 @@ import {
   outageFindings,
   type UnplannedDetail,
 } from './check.js';
-import { hostSteps, interruptionMs, round, totalSeconds, type MigrationCost } from './durations.js';
+import { interruptionMs, round, StepMaker, totalSeconds, type MigrationCost } from './durations.js';
 import { ReleaseIndex } from './releases.js';
 import { analyseStages } from './stages.js';
 import { selectTargets } from './targets.js';
@@ -41,6 +41,7 @@ export function plan(
   const targets = selectTargets(inventory, campaign);
   const analysis = analyseStages(inventory, campaign, releases, targets);
   const world = new World(inventory, campaign);
+  const stepMaker = new StepMaker(campaign, releases, cost);
   const pending = new Int32Array(inventory.hosts.length);
   for (const st of analysis.stages)
     for (const v of st.visits) {
@@ -95,12 +96,12 @@ export function plan(
       let bare = bareSeconds.get(v.changes);
       if (bare === undefined) {
         bare = totalSeconds(
-          hostSteps(
-            { changes: v.changes, migrations: [], stayingInstances: 0, notify: false },
-            campaign,
-            releases,
-            cost,
-          ),
+          stepMaker.hostSteps({
+            changes: v.changes,
+            migrations: [],
+            stayingInstances: 0,
+            notify: false,
+          }),
         );
         bareSeconds.set(v.changes, bare);
       }
@@ -133,12 +134,12 @@ export function plan(
         if (notifyVnfm && v >= 0 && world.notified[v] === 1) notify = true;
       }
       const staying = wh.instances.length - migrations.length;
-      const steps = hostSteps(
-        { changes: wh.visit.changes, migrations, stayingInstances: staying, notify },
-        campaign,
-        releases,
-        cost,
-      );
+      const steps = stepMaker.hostSteps({
+        changes: wh.visit.changes,
+        migrations,
+        stayingInstances: staying,
+        notify,
+      });
       const seconds = totalSeconds(steps);
       const from = world.hosts[wh.host]?.name ?? '';
       const instanceActions: InstanceAction[] = wh.instances.map((i, k) =>

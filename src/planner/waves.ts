@@ -13,7 +13,7 @@
  * Evacuated instances go first to hosts that need no further visit (already upgraded or not
  * targeted), so that they move at most once, and only then to hosts still to be upgraded.
  */
-import type { Campaign, Cluster, Strategy } from '../model/index.js';
+import type { Campaign, Cluster, ComponentChange, Strategy } from '../model/index.js';
 import type { HostVisit, StageSpec } from './stages.js';
 import { AFFINITY, type World } from './world.js';
 
@@ -56,19 +56,35 @@ class Rejections {
 }
 
 /** What a host holds, as the bounds and the builder need it; cached until its contents change. */
-export interface HostProfile {
-  readonly version: number;
-  /** vCPU and memory of the instances that must move off the host, and of those that stay. */
-  readonly moveVcpu: number;
-  readonly moveMem: number;
-  readonly stayVcpu: number;
-  readonly stayMem: number;
-  /**
-   * Per VNF with members on the host, in the order of its first member there, three numbers:
-   * the VNF, its members on the host, and how many of them are out of service (flat: one
-   * small array per host, read in the hottest loops).
-   */
-  readonly members: readonly number[];
+export class HostProfile {
+  constructor(
+    readonly version: number,
+    /**
+     * Per VNF with members on the host, in the order of its first member there, three numbers:
+     * the VNF, its members on the host, and how many of them are out of service (flat: one
+     * small array per host, read in the hottest loops).
+     */
+    readonly members: readonly number[],
+    /**
+     * vCPU and memory of the instances that must move off the host, and of those that stay. In
+     * a typed array, not in fields: a field holding small integers first and fractions later
+     * changes the object's shape, and the optimised code reading profiles would be thrown away.
+     */
+    private readonly sizes: Float64Array,
+  ) {}
+
+  get moveVcpu(): number {
+    return this.sizes[0] ?? 0;
+  }
+  get moveMem(): number {
+    return this.sizes[1] ?? 0;
+  }
+  get stayVcpu(): number {
+    return this.sizes[2] ?? 0;
+  }
+  get stayMem(): number {
+    return this.sizes[3] ?? 0;
+  }
 }
 
 export type RejectKind =
@@ -219,6 +235,18 @@ const NO_CLUSTERS: readonly number[] = [];
 
 type Candidate = { readonly visit: HostVisit; readonly host: number };
 
+/** The wave being filled: its hosts and what they count against each limit. */
+interface WaveInProgress {
+  readonly hosts: WaveHost[];
+  /** Per failure-domain limit: hosts of the wave in each domain. */
+  readonly domainCount: Int32Array[];
+  /** Per cluster: members in the wave, and (failure-domain clusters) their domains. */
+  readonly clusterCount: Int32Array;
+  readonly clusterDomains: Map<number, Set<string>>;
+  /** Profiles of the hosts taken, as the checks saw them (to give their VNFs' room back). */
+  readonly taken: (readonly number[])[];
+}
+
 export class WaveBuilder {
   private readonly pools: DestinationPool[] = [];
   private readonly clustersOf: (readonly number[])[];
@@ -246,6 +274,8 @@ export class WaveBuilder {
   private readonly inWave: Uint8Array;
   private readonly receiving: Uint8Array;
   private readonly room: Int32Array;
+  /** "upgrades …" of each list of changes (hosts of one kind share theirs, stages.ts). */
+  private readonly upgradeTexts = new Map<readonly ComponentChange[], string>();
   /** Sort keys of `rank`, one slot per remaining host. */
   private readonly urgencyOf: Float64Array;
   private readonly conflictsOf: Float64Array;
@@ -340,18 +370,11 @@ export class WaveBuilder {
     if (cached && cached.version === version) return cached;
     const members: number[] = [];
     const stamp = ++this.profileStamp;
-    let moveVcpu = 0;
-    let moveMem = 0;
-    let stayVcpu = 0;
-    let stayMem = 0;
+    const sizes = new Float64Array(4);
     for (const i of w.onHost[h] ?? []) {
-      if (w.moving[i] === 1) {
-        moveVcpu += w.vcpu[i] ?? 0;
-        moveMem += w.mem[i] ?? 0;
-      } else {
-        stayVcpu += w.vcpu[i] ?? 0;
-        stayMem += w.mem[i] ?? 0;
-      }
+      const at = w.moving[i] === 1 ? 0 : 2;
+      sizes[at] = (sizes[at] ?? 0) + (w.vcpu[i] ?? 0);
+      sizes[at + 1] = (sizes[at + 1] ?? 0) + (w.mem[i] ?? 0);
       const v = w.vnfOf[i] ?? -1;
       if (v < 0) continue;
       let k = this.slot[v] ?? 0;
@@ -363,7 +386,7 @@ export class WaveBuilder {
       members[k + 1] = (members[k + 1] ?? 0) + 1;
       if (w.out[i] === 1) members[k + 2] = (members[k + 2] ?? 0) + 1;
     }
-    const fresh: HostProfile = { version, moveVcpu, moveMem, stayVcpu, stayMem, members };
+    const fresh = new HostProfile(version, members, sizes);
     this.profiles[h] = fresh;
     return fresh;
   }
@@ -466,17 +489,50 @@ export class WaveBuilder {
 
   /** Optimised order: most urgent group first, then least load to move, then a stable hash. */
   private rank(remaining: readonly Candidate[]): Candidate[] {
+    // Arrays the hot loops read are built by push, never by map: map returns packed or holey
+    // arrays depending on their length, and optimised code specialised for one shape is
+    // thrown away when it meets the other.
+    const profiles: HostProfile[] = [];
+    for (const r of remaining) profiles.push(this.profile(r.host));
+    const left = this.tallyLeft(remaining, profiles);
+    this.score(remaining, profiles, left);
+    const { urgencyOf, conflictsOf, loadOf, hashOf } = this;
+    const heaviestFirst = this.capacityBound;
+    const order: number[] = [];
+    for (let k = 0; k < remaining.length; k++) order.push(k);
+    // Hosts with nothing to move cost nothing and become destinations: they go first.
+    order.sort((a, b) => {
+      const la = loadOf[a] ?? 0;
+      const lb = loadOf[b] ?? 0;
+      return (
+        Number(la > 0) - Number(lb > 0) ||
+        (urgencyOf[b] ?? 0) - (urgencyOf[a] ?? 0) ||
+        (conflictsOf[b] ?? 0) - (conflictsOf[a] ?? 0) ||
+        (heaviestFirst ? lb - la : la - lb) ||
+        (hashOf[a] ?? 0) - (hashOf[b] ?? 0) ||
+        a - b
+      );
+    });
+    const ordered: Candidate[] = [];
+    for (const k of order) ordered.push(remaining[k] as Candidate);
+    return ordered;
+  }
+
+  /**
+   * What is left to upgrade of each failure domain and cluster, and for each VNF with members
+   * left, once (a VNF has members on several hosts): the waves they need at least, and its
+   * share of a host's conflict degree, side by side in `pressure`.
+   */
+  private tallyLeft(
+    remaining: readonly Candidate[],
+    profiles: readonly HostProfile[],
+  ): { domainLeft: Int32Array[]; clusterLeft: Int32Array } {
     const w = this.ctx.world;
-    const smooth = this.ctx.campaign.mode === 'smooth';
-    const n = remaining.length;
-    // What is left to upgrade of each VNF, failure domain and cluster.
-    const vnfLeft = this.vnfLeft;
-    const domainLeft = this.domainCounts.map((count) => new Int32Array(count));
+    const { vnfLeft, touched, pressure } = this;
+    const domainLeft = this.perDomain();
     const clusterLeft = new Int32Array(this.clusters.length);
-    const profiles = remaining.map((r) => this.profile(r.host));
-    const touched = this.touched;
     let touchedCount = 0;
-    for (let k = 0; k < n; k++) {
+    for (let k = 0; k < remaining.length; k++) {
       const h = remaining[k]?.host ?? 0;
       const m = profiles[k]?.members ?? [];
       for (let j = 0; j < m.length; j += 3) {
@@ -486,25 +542,32 @@ export class WaveBuilder {
       }
       for (let d = 0; d < this.domainOf.length; d++) {
         const id = this.domainOf[d]?.[h] ?? -1;
-        const left = domainLeft[d];
-        if (id >= 0 && left) left[id] = (left[id] ?? 0) + 1;
+        const counts = domainLeft[d];
+        if (id >= 0 && counts) counts[id] = (counts[id] ?? 0) + 1;
       }
       for (const ci of this.clusterIndexesOf(h)) clusterLeft[ci] = (clusterLeft[ci] ?? 0) + 1;
     }
-    // Per VNF, once (a VNF has members on several hosts): the waves its members left need, and
-    // its share of a host's conflict degree; side by side, read together below.
-    const pressure = this.pressure;
     for (let t = 0; t < touchedCount; t++) {
       const v = touched[t] ?? 0;
-      const left = vnfLeft[v] ?? 0;
+      const members = vnfLeft[v] ?? 0;
       const budget = w.budgetTotal[v] ?? 1;
-      pressure[2 * v] = Math.ceil(left / budget);
-      pressure[2 * v + 1] = (left - 1) / budget;
+      pressure[2 * v] = Math.ceil(members / budget);
+      pressure[2 * v + 1] = (members - 1) / budget;
       vnfLeft[v] = 0;
     }
-    const { urgencyOf, conflictsOf, loadOf, hashOf } = this;
-    const base = Math.ceil(n / this.ctx.cap);
-    for (let k = 0; k < n; k++) {
+    return { domainLeft, clusterLeft };
+  }
+
+  /** The sort keys of each remaining host (`urgencyOf`, `conflictsOf`, `loadOf`, `hashOf`). */
+  private score(
+    remaining: readonly Candidate[],
+    profiles: readonly HostProfile[],
+    { domainLeft, clusterLeft }: { domainLeft: Int32Array[]; clusterLeft: Int32Array },
+  ): void {
+    const smooth = this.ctx.campaign.mode === 'smooth';
+    const { pressure, urgencyOf, conflictsOf, loadOf, hashOf } = this;
+    const base = Math.ceil(remaining.length / this.ctx.cap);
+    for (let k = 0; k < remaining.length; k++) {
       const h = remaining[k]?.host ?? 0;
       const p = profiles[k];
       let urgency = base;
@@ -534,22 +597,6 @@ export class WaveBuilder {
       loadOf[k] = p?.moveVcpu ?? 0;
       hashOf[k] = this.hash(h);
     }
-    const heaviestFirst = this.capacityBound;
-    const order = Array.from({ length: n }, (_, k) => k);
-    // Hosts with nothing to move cost nothing and become destinations: they go first.
-    order.sort((a, b) => {
-      const la = loadOf[a] ?? 0;
-      const lb = loadOf[b] ?? 0;
-      return (
-        Number(la > 0) - Number(lb > 0) ||
-        (urgencyOf[b] ?? 0) - (urgencyOf[a] ?? 0) ||
-        (conflictsOf[b] ?? 0) - (conflictsOf[a] ?? 0) ||
-        (heaviestFirst ? lb - la : la - lb) ||
-        (hashOf[a] ?? 0) - (hashOf[b] ?? 0) ||
-        a - b
-      );
-    });
-    return order.map((k) => remaining[k] as Candidate);
   }
 
   private hash(h: number): number {
@@ -559,6 +606,13 @@ export class WaveBuilder {
       this.hashes[h] = x;
     }
     return x;
+  }
+
+  /** A zeroed count per failure domain, per failure-domain limit (built by push: see `rank`). */
+  private perDomain(): Int32Array[] {
+    const counts: Int32Array[] = [];
+    for (const n of this.domainCounts) counts.push(new Int32Array(n));
+    return counts;
   }
 
   /** What a wave may still take of VNF v: all of its budget. */
@@ -576,186 +630,196 @@ export class WaveBuilder {
     wave: WaveHost[];
     rejects: Rejections;
   } {
-    const w = this.ctx.world;
-    const smooth = this.ctx.campaign.mode === 'smooth';
-    const wave: WaveHost[] = [];
-    const { inWave, receiving, room } = this;
-    const domainCount = this.domainCounts.map((count) => new Int32Array(count));
-    const clusterCount = new Int32Array(this.clusters.length);
-    const clusterDomains = new Map<number, Set<string>>();
+    const wave: WaveInProgress = {
+      hosts: [],
+      domainCount: this.perDomain(),
+      clusterCount: new Int32Array(this.clusters.length),
+      clusterDomains: new Map(),
+      taken: [],
+    };
     const rejects = new Rejections(explain);
-    const taken: (readonly number[])[] = [];
-
     for (const cand of ordered) {
-      if (wave.length >= this.ctx.cap) break;
-      const h = cand.host;
-      if (receiving[h] === 1) {
-        rejects.add(h, {
-          kind: 'receiving',
-          text: () => `${cand.visit.host.name} takes instances evacuated in this wave`,
-        });
-        continue;
+      if (wave.hosts.length >= this.ctx.cap) break;
+      const reject = this.constraintHit(cand, wave) ?? this.evacuate(cand, wave);
+      if (reject) rejects.add(cand.host, reject);
+    }
+    // Leave the scratch as it was: the hosts of the wave, what they took and where it went.
+    for (const x of wave.hosts) {
+      this.inWave[x.host] = 0;
+      for (const to of x.destinations) if (to >= 0) this.receiving[to] = 0;
+    }
+    for (const m of wave.taken) for (let k = 0; k < m.length; k += 3) this.resetRoom(m[k] ?? 0);
+    return { wave: wave.hosts, rejects };
+  }
+
+  /**
+   * Why host `cand` cannot join the wave as it stands, whatever room there is: it receives
+   * evacuated instances, or a failure domain, cluster, anti-affinity group (fixed-parallel) or
+   * VNF budget is full. Undefined when none is.
+   */
+  private constraintHit(cand: Candidate, wave: WaveInProgress): Reject | undefined {
+    const w = this.ctx.world;
+    const h = cand.host;
+    if (this.receiving[h] === 1)
+      return {
+        kind: 'receiving',
+        text: () => `${cand.visit.host.name} takes instances evacuated in this wave`,
+      };
+    const host = w.hosts[h];
+    let hit: Reject | undefined;
+    for (let d = 0; d < this.domainOf.length; d++) {
+      const id = this.domainOf[d]?.[h] ?? -1;
+      const limit = this.domainLimits[d]?.[1] ?? 0;
+      if (id >= 0 && (wave.domainCount[d]?.[id] ?? 0) + 1 > limit) {
+        const key = this.domainLimits[d]?.[0] ?? '';
+        const value = host?.labels[key];
+        hit = {
+          kind: 'domain',
+          text: () => `${key} ${value} already has ${limit} host(s) in the wave`,
+        };
       }
-      const host = w.hosts[h];
-      let domainHit: Reject | undefined;
-      for (let d = 0; d < this.domainLimits.length; d++) {
-        const [key, limit] = this.domainLimits[d] ?? ['', 0];
-        const id = this.domainOf[d]?.[h] ?? -1;
-        if (id >= 0 && (domainCount[d]?.[id] ?? 0) + 1 > limit) {
-          const value = host?.labels[key];
-          domainHit = {
-            kind: 'domain',
-            text: () => `${key} ${value} already has ${limit} host(s) in the wave`,
-          };
-        }
-      }
-      if (domainHit) {
-        rejects.add(h, domainHit);
-        continue;
-      }
-      let clusterHit: Reject | undefined;
-      for (const ci of this.clusterIndexesOf(h)) {
-        const c = this.ctx.clusters[ci];
-        if (!c) continue;
-        if (c.kind === 'quorum' && (clusterCount[ci] ?? 0) + 1 > this.clusterBudget(ci))
-          clusterHit = {
+    }
+    if (hit) return hit;
+    for (const ci of this.clusterIndexesOf(h)) {
+      const c = this.ctx.clusters[ci];
+      if (!c) continue;
+      if (c.kind === 'quorum' && (wave.clusterCount[ci] ?? 0) + 1 > this.clusterBudget(ci))
+        hit = {
+          kind: 'cluster',
+          text: () =>
+            `cluster ${c.name} keeps quorum ${c.quorum} only with ${this.clusterBudget(ci)} member(s) out`,
+        };
+      if (c.kind === 'failure-domains') {
+        const d = host?.labels[c.failureDomain] ?? host?.name ?? '';
+        const set = wave.clusterDomains.get(ci);
+        if (set && !set.has(d) && set.size + 1 > c.maxDomainsDown)
+          hit = {
             kind: 'cluster',
             text: () =>
-              `cluster ${c.name} keeps quorum ${c.quorum} only with ${this.clusterBudget(ci)} member(s) out`,
+              `cluster ${c.name} allows ${c.maxDomainsDown} ${c.failureDomain} out at once`,
           };
-        if (c.kind === 'failure-domains') {
-          const d = host?.labels[c.failureDomain] ?? host?.name ?? '';
-          const set = clusterDomains.get(ci);
-          if (set && !set.has(d) && set.size + 1 > c.maxDomainsDown)
-            clusterHit = {
-              kind: 'cluster',
-              text: () =>
-                `cluster ${c.name} allows ${c.maxDomainsDown} ${c.failureDomain} out at once`,
-            };
-        }
       }
-      if (clusterHit) {
-        rejects.add(h, clusterHit);
-        continue;
-      }
-      const m = this.profile(h).members;
-      if (this.ctx.strategy === 'fixed-parallel') {
-        let shared = -1;
-        for (let k = 0; k < m.length && shared < 0; k += 3) {
-          const v = m[k] ?? 0;
-          // Some host of the wave has a member of v when its room is below its budget.
-          if (w.affinity[v] !== AFFINITY.none && (room[2 * v + 1] ?? 0) < (w.budgetTotal[v] ?? 0))
-            shared = v;
-        }
-        if (shared >= 0) {
-          rejects.add(h, {
+    }
+    if (hit) return hit;
+    const m = this.profile(h).members;
+    const room = this.room;
+    if (this.ctx.strategy === 'fixed-parallel')
+      for (let k = 0; k < m.length; k += 3) {
+        const v = m[k] ?? 0;
+        // Some host of the wave has a member of v when its room is below its budget.
+        if (w.affinity[v] !== AFFINITY.none && (room[2 * v + 1] ?? 0) < (w.budgetTotal[v] ?? 0))
+          return {
             kind: 'anti-affinity',
-            text: () =>
-              `shares anti-affinity group ${w.vnfs[shared]?.name} with a host in the wave`,
-          });
-          continue;
-        }
+            text: () => `shares anti-affinity group ${w.vnfs[v]?.name} with a host in the wave`,
+          };
       }
-      if (smooth) {
-        let over = -1;
-        for (let k = 0; k < m.length; k += 3) {
-          const v = m[k] ?? 0;
-          if ((m[k + 2] ?? 0) > (room[2 * v] ?? 0) || (m[k + 1] ?? 0) > (room[2 * v + 1] ?? 0)) {
-            over = v;
-            break;
-          }
-        }
-        if (over >= 0) {
-          rejects.add(h, {
+    if (this.ctx.campaign.mode === 'smooth')
+      for (let k = 0; k < m.length; k += 3) {
+        const v = m[k] ?? 0;
+        if ((m[k + 2] ?? 0) > (room[2 * v] ?? 0) || (m[k + 1] ?? 0) > (room[2 * v + 1] ?? 0))
+          return {
             kind: 'vnf',
             text: () =>
-              `${w.vnfs[over]?.name} (${w.vnfs[over]?.redundancy}) allows ${w.budgetTotal[over]} member(s) impacted at once`,
-          });
-          continue;
-        }
-      }
-      // Capacity: place every instance that must move, never onto a host of this wave.
-      inWave[h] = 1;
-      const instances = sortMovers(w.onHost[h] ?? [], w.strictGroup, w.vcpu, w.mem);
-      const destinations: number[] = [];
-      let capacityHit: Reject | undefined;
-      const pool = this.pools[w.group[h] ?? 0];
-      for (const i of instances) {
-        if (w.moving[i] !== 1) {
-          destinations.push(-1);
-          continue;
-        }
-        const to = pool ? pool.find(i, inWave, smooth) : -1;
-        if (to < 0) {
-          capacityHit = {
-            kind: 'capacity',
-            text: () =>
-              `no room for ${w.instances[i]?.name} (${w.vcpu[i]} vCPU, ${w.mem[i]} MiB) in ${w.groupKeys[w.group[h] ?? 0]}`,
+              `${w.vnfs[v]?.name} (${w.vnfs[v]?.redundancy}) allows ${w.budgetTotal[v]} member(s) impacted at once`,
           };
-          break;
-        }
-        w.move(i, to);
-        destinations.push(to);
       }
-      if (capacityHit) {
+    return undefined;
+  }
+
+  /**
+   * Capacity: places every instance of host `cand` that must move, never onto a host of this
+   * wave, and takes the host into the wave; or undoes the moves and says what found no room.
+   */
+  private evacuate(cand: Candidate, wave: WaveInProgress): Reject | undefined {
+    const w = this.ctx.world;
+    const h = cand.host;
+    const members = this.profile(h).members; // before the moves change it
+    this.inWave[h] = 1;
+    const instances = sortMovers(w.onHost[h] ?? [], w.strictGroup, w.vcpu, w.mem);
+    const destinations: number[] = [];
+    const pool = this.pools[w.group[h] ?? 0];
+    const guardBudget = this.ctx.campaign.mode === 'smooth';
+    for (const i of instances) {
+      if (w.moving[i] !== 1) {
+        destinations.push(-1);
+        continue;
+      }
+      const to = pool ? pool.find(i, this.inWave, guardBudget) : -1;
+      if (to < 0) {
         // Undo, last placed first.
         for (let k = destinations.length - 1; k >= 0; k--)
           if ((destinations[k] ?? -1) >= 0) w.move(instances[k] ?? 0, h);
-        inWave[h] = 0;
-        rejects.add(h, capacityHit);
-        continue;
+        this.inWave[h] = 0;
+        return {
+          kind: 'capacity',
+          text: () =>
+            `no room for ${w.instances[i]?.name} (${w.vcpu[i]} vCPU, ${w.mem[i]} MiB) in ${w.groupKeys[w.group[h] ?? 0]}`,
+        };
       }
-      for (let k = 0; k < instances.length; k++) {
-        const to = destinations[k] ?? -1;
-        if (to < 0) continue;
-        const i = instances[k] ?? 0;
-        receiving[to] = 1;
-        w.moveCount[i] = (w.moveCount[i] ?? 0) + 1;
-      }
-      taken.push(m);
-      for (let k = 0; k < m.length; k += 3) {
-        const v = m[k] ?? 0;
-        room[2 * v] = (room[2 * v] ?? 0) - (m[k + 2] ?? 0);
-        room[2 * v + 1] = (room[2 * v + 1] ?? 0) - (m[k + 1] ?? 0);
-      }
-      for (let d = 0; d < this.domainOf.length; d++) {
-        const id = this.domainOf[d]?.[h] ?? -1;
-        const counts = domainCount[d];
-        if (id >= 0 && counts) counts[id] = (counts[id] ?? 0) + 1;
-      }
-      for (const ci of this.clusterIndexesOf(h)) {
-        clusterCount[ci] = (clusterCount[ci] ?? 0) + 1;
-        const c = this.ctx.clusters[ci];
-        if (c?.kind === 'failure-domains') {
-          const set = clusterDomains.get(ci) ?? new Set<string>();
-          set.add(host?.labels[c.failureDomain] ?? host?.name ?? '');
-          clusterDomains.set(ci, set);
-        }
-      }
-      wave.push({
-        visit: cand.visit,
-        host: h,
-        instances,
-        destinations,
-        why: this.hostWhy(cand.visit, destinations),
-      });
+      w.move(i, to);
+      destinations.push(to);
     }
-    // Leave the scratch as it was: the hosts of the wave, what they took and where it went.
-    for (const x of wave) {
-      inWave[x.host] = 0;
-      for (const to of x.destinations) if (to >= 0) receiving[to] = 0;
+    this.take(cand, wave, members, instances, destinations);
+    return undefined;
+  }
+
+  /** Counts host `cand` (its VNF members as they were, evacuated since) against every limit of the wave. */
+  private take(
+    cand: Candidate,
+    wave: WaveInProgress,
+    m: readonly number[],
+    instances: number[],
+    destinations: number[],
+  ): void {
+    const w = this.ctx.world;
+    const h = cand.host;
+    for (let k = 0; k < instances.length; k++) {
+      const to = destinations[k] ?? -1;
+      if (to < 0) continue;
+      const i = instances[k] ?? 0;
+      this.receiving[to] = 1;
+      w.moveCount[i] = (w.moveCount[i] ?? 0) + 1;
     }
-    for (const m of taken) for (let k = 0; k < m.length; k += 3) this.resetRoom(m[k] ?? 0);
-    return { wave, rejects };
+    wave.taken.push(m);
+    for (let k = 0; k < m.length; k += 3) {
+      const v = m[k] ?? 0;
+      this.room[2 * v] = (this.room[2 * v] ?? 0) - (m[k + 2] ?? 0);
+      this.room[2 * v + 1] = (this.room[2 * v + 1] ?? 0) - (m[k + 1] ?? 0);
+    }
+    for (let d = 0; d < this.domainOf.length; d++) {
+      const id = this.domainOf[d]?.[h] ?? -1;
+      const counts = wave.domainCount[d];
+      if (id >= 0 && counts) counts[id] = (counts[id] ?? 0) + 1;
+    }
+    const host = w.hosts[h];
+    for (const ci of this.clusterIndexesOf(h)) {
+      wave.clusterCount[ci] = (wave.clusterCount[ci] ?? 0) + 1;
+      const c = this.ctx.clusters[ci];
+      if (c?.kind === 'failure-domains') {
+        const set = wave.clusterDomains.get(ci) ?? new Set<string>();
+        set.add(host?.labels[c.failureDomain] ?? host?.name ?? '');
+        wave.clusterDomains.set(ci, set);
+      }
+    }
+    wave.hosts.push({
+      visit: cand.visit,
+      host: h,
+      instances,
+      destinations,
+      why: this.hostWhy(cand.visit, destinations),
+    });
   }
 
   private hostWhy(visit: HostVisit, destinations: readonly number[]): string {
     let migrating = 0;
     for (const to of destinations) if (to >= 0) migrating++;
     const staying = destinations.length - migrating;
-    const parts = [
-      `upgrades ${visit.changes.map((c) => `${c.component} ${c.from} → ${c.to}`).join(', ')}`,
-    ];
+    let upgrades = this.upgradeTexts.get(visit.changes);
+    if (upgrades === undefined) {
+      upgrades = `upgrades ${visit.changes.map((c) => `${c.component} ${c.from} → ${c.to}`).join(', ')}`;
+      this.upgradeTexts.set(visit.changes, upgrades);
+    }
+    const parts = [upgrades];
     if (migrating > 0) parts.push(`evacuates ${migrating} instance(s)`);
     if (staying > 0) parts.push(`${staying} instance(s) stay (switch-over or stop-start)`);
     if (destinations.length === 0) parts.push('hosts no instances');

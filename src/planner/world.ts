@@ -104,100 +104,11 @@ export class World {
       this.group[i] = g;
     });
 
-    // Names to numbers, in inventory order (the order the instance objects lie in memory).
-    const flavors = new Map(inventory.flavors.map((f) => [f.name, f]));
-    const hostOf = new Int32Array(ni);
-    const vnfOf = new Int32Array(ni);
-    const vcpu = new Float64Array(ni);
-    const mem = new Float64Array(ni);
-    const names = new Array<string>(ni);
-    const vnfNames = new Array<string | undefined>(ni);
-    const tolerated = new Float64Array(ni);
-    this.memberCount = new Int32Array(nv);
-    // Members on hosts that are not up are out of service already: they use up the budget.
-    const down = new Int32Array(nv);
-    inventory.instances.forEach((inst, k) => {
-      const h = this.hostIndex.get(inst.host) ?? -1;
-      const v = inst.vnf === undefined ? -1 : (this.vnfIndex.get(inst.vnf) ?? -1);
-      const f = flavors.get(inst.flavor);
-      hostOf[k] = h;
-      vnfOf[k] = v;
-      names[k] = inst.name;
-      vnfNames[k] = inst.vnf;
-      tolerated[k] = inst.toleratedInterruptionMs;
-      vcpu[k] = f?.vcpu ?? 0;
-      mem[k] = f?.memoryMiB ?? 0;
-      if (v >= 0) {
-        this.memberCount[v] = (this.memberCount[v] ?? 0) + 1;
-        if (h >= 0 && this.hosts[h]?.state !== 'up') down[v] = (down[v] ?? 0) + 1;
-      }
-    });
+    const r = resolveInstances(inventory, this.hostIndex, this.vnfIndex);
+    this.memberCount = r.memberCount;
     this.budgets = this.vnfs.map((v, i) =>
-      impactBudget(v, (this.memberCount[i] ?? 0) - (down[i] ?? 0)),
+      impactBudget(v, (r.memberCount[i] ?? 0) - (r.down[i] ?? 0)),
     );
-    const action = inventory.instances.map((inst, k) => {
-      const v = vnfOf[k] ?? -1;
-      const vnf = v >= 0 ? this.vnfs[v] : undefined;
-      const spare = vnf ? (this.budgets[v]?.out ?? 0) : undefined;
-      return chooseAction(inst, vnf, spare, campaign);
-    });
-
-    // Number instances host by host: a counting sort on their host (unknown hosts last), stable.
-    const start = new Int32Array(nh + 2);
-    for (let k = 0; k < ni; k++) {
-      const slot = (hostOf[k] ?? -1) < 0 ? nh + 1 : (hostOf[k] ?? 0) + 1;
-      start[slot] = (start[slot] ?? 0) + 1;
-    }
-    for (let slot = 1; slot < start.length; slot++)
-      start[slot] = (start[slot] ?? 0) + (start[slot - 1] ?? 0);
-    // start[h] is now where host h's instances begin (unknown hosts: start[nh]).
-    this.origin = new Int32Array(ni);
-    for (let k = 0; k < ni; k++) {
-      const slot = (hostOf[k] ?? -1) < 0 ? nh : (hostOf[k] ?? 0);
-      this.origin[start[slot] ?? 0] = k;
-      start[slot] = (start[slot] ?? 0) + 1;
-    }
-
-    const instances = new Array<Instance>(ni);
-    this.name = new Array<string>(ni);
-    this.vnfName = new Array<string | undefined>(ni);
-    this.toleratedMs = new Float64Array(ni);
-    this.action = new Array<ActionChoice>(ni);
-    this.loc = new Int32Array(ni);
-    this.vcpu = new Float64Array(ni);
-    this.mem = new Float64Array(ni);
-    this.vnfOf = new Int32Array(ni);
-    this.moving = new Uint8Array(ni);
-    this.out = new Uint8Array(ni);
-    this.moveCount = new Int32Array(ni);
-    for (let i = 0; i < ni; i++) {
-      const k = this.origin[i] ?? 0;
-      instances[i] = inventory.instances[k] as Instance;
-      this.name[i] = names[k] ?? '';
-      this.vnfName[i] = vnfNames[k];
-      this.toleratedMs[i] = tolerated[k] ?? 0;
-      const choice = action[k] as ActionChoice;
-      this.action[i] = choice;
-      this.moving[i] = moves(choice.kind) ? 1 : 0;
-      this.out[i] = isOut(choice.kind) ? 1 : 0;
-      this.vcpu[i] = vcpu[k] ?? 0;
-      this.mem[i] = mem[k] ?? 0;
-      this.vnfOf[i] = vnfOf[k] ?? -1;
-      const h = hostOf[k] ?? -1;
-      this.loc[i] = h;
-      if (h >= 0) this.attach(i, h);
-    }
-    this.instances = instances;
-
-    this.vnfStart = new Int32Array(nv + 1);
-    for (let v = 0; v < nv; v++)
-      this.vnfStart[v + 1] = (this.vnfStart[v] ?? 0) + (this.memberCount[v] ?? 0);
-    this.vnfMembers = new Int32Array(this.vnfStart[nv] ?? 0);
-    const filled = this.vnfStart.slice(0, nv);
-    for (let i = 0; i < ni; i++) {
-      const v = this.vnfOf[i] ?? -1;
-      if (v >= 0) this.vnfMembers[(filled[v] = (filled[v] ?? 0) + 1) - 1] = i;
-    }
     // Plain loops: TypedArray.from with a mapping function is several times slower.
     this.affinity = new Uint8Array(nv);
     this.budgetOut = new Int32Array(nv);
@@ -210,19 +121,62 @@ export class World {
       this.budgetTotal[v] = this.budgets[v]?.total ?? 0;
       this.notified[v] = vnf?.vnfm === undefined ? 0 : 1;
     }
+
+    const [origin, position] = numberByHost(r.hostOf, nh);
+    this.origin = origin;
+    const instances = new Array<Instance>(ni);
+    this.name = new Array<string>(ni);
+    this.vnfName = new Array<string | undefined>(ni);
+    this.toleratedMs = new Float64Array(ni);
+    this.action = new Array<ActionChoice>(ni);
+    this.loc = new Int32Array(ni);
+    this.vcpu = new Float64Array(ni);
+    this.mem = new Float64Array(ni);
+    this.vnfOf = new Int32Array(ni);
+    this.moving = new Uint8Array(ni);
+    this.out = new Uint8Array(ni);
+    this.moveCount = new Int32Array(ni);
     this.strictGroup = new Int32Array(ni);
+    // In inventory order, each to its place: the objects are read in the order they lie in
+    // memory, and scattered writes cost less than scattered reads.
+    const flavors = new Map(inventory.flavors.map((f) => [f.name, f]));
+    inventory.instances.forEach((inst, k) => {
+      const i = position[k] ?? 0;
+      const v = r.vnfOf[k] ?? -1;
+      const vnf = v >= 0 ? this.vnfs[v] : undefined;
+      const choice = chooseAction(
+        inst,
+        vnf,
+        vnf ? (this.budgets[v]?.out ?? 0) : undefined,
+        campaign,
+      );
+      const f = flavors.get(inst.flavor);
+      instances[i] = inst;
+      this.name[i] = inst.name;
+      this.vnfName[i] = inst.vnf;
+      this.toleratedMs[i] = inst.toleratedInterruptionMs;
+      this.action[i] = choice;
+      this.moving[i] = moves(choice.kind) ? 1 : 0;
+      this.out[i] = isOut(choice.kind) ? 1 : 0;
+      this.vcpu[i] = f?.vcpu ?? 0;
+      this.mem[i] = f?.memoryMiB ?? 0;
+      this.vnfOf[i] = v;
+      if (v >= 0 && this.affinity[v] === AFFINITY.strict)
+        this.strictGroup[i] = r.memberCount[v] ?? 0;
+      this.loc[i] = r.hostOf[k] ?? -1;
+    });
+    this.instances = instances;
     this.smallestVcpu = new Float64Array(this.groupKeys.length).fill(Infinity);
     this.smallestMem = new Float64Array(this.groupKeys.length).fill(Infinity);
     for (let i = 0; i < ni; i++) {
-      const v = this.vnfOf[i] ?? -1;
-      if (v >= 0 && this.affinity[v] === AFFINITY.strict)
-        this.strictGroup[i] = this.memberCount[v] ?? 0;
       const h = this.loc[i] ?? -1;
       if (h < 0) continue;
+      this.attach(i, h);
       const g = this.group[h] ?? 0;
       this.smallestVcpu[g] = Math.min(this.smallestVcpu[g] ?? Infinity, this.vcpu[i] ?? 0);
       this.smallestMem[g] = Math.min(this.smallestMem[g] ?? Infinity, this.mem[i] ?? 0);
     }
+    [this.vnfStart, this.vnfMembers] = membersByVnf(this.vnfOf, r.memberCount);
   }
 
   freeVcpu(h: number): number {
@@ -259,4 +213,72 @@ export class World {
     if (from >= 0) this.detach(i, from);
     this.attach(i, to);
   }
+}
+
+/** Each instance's host and VNF as numbers, and the members of each VNF (inventory order). */
+function resolveInstances(
+  inventory: Inventory,
+  hostIndex: ReadonlyMap<string, number>,
+  vnfIndex: ReadonlyMap<string, number>,
+) {
+  const ni = inventory.instances.length;
+  const nv = inventory.vnfs.length;
+  const r = {
+    hostOf: new Int32Array(ni),
+    vnfOf: new Int32Array(ni),
+    memberCount: new Int32Array(nv),
+    /** Members on hosts that are not up: out of service already, they use up the budget. */
+    down: new Int32Array(nv),
+  };
+  inventory.instances.forEach((inst, k) => {
+    const h = hostIndex.get(inst.host) ?? -1;
+    const v = inst.vnf === undefined ? -1 : (vnfIndex.get(inst.vnf) ?? -1);
+    r.hostOf[k] = h;
+    r.vnfOf[k] = v;
+    if (v >= 0) {
+      r.memberCount[v] = (r.memberCount[v] ?? 0) + 1;
+      if (h >= 0 && inventory.hosts[h]?.state !== 'up') r.down[v] = (r.down[v] ?? 0) + 1;
+    }
+  });
+  return r;
+}
+
+/**
+ * Instances numbered host by host: a counting sort on their host (-1, unknown, last), stable
+ * within a host. [inventory index of each number, number of each inventory index].
+ */
+function numberByHost(hostOf: Int32Array, nh: number): [Int32Array, Int32Array] {
+  const slotOf = (k: number) => ((hostOf[k] ?? -1) < 0 ? nh : (hostOf[k] ?? 0));
+  const start = new Int32Array(nh + 2);
+  for (let k = 0; k < hostOf.length; k++) {
+    const slot = slotOf(k) + 1;
+    start[slot] = (start[slot] ?? 0) + 1;
+  }
+  for (let slot = 1; slot < start.length; slot++)
+    start[slot] = (start[slot] ?? 0) + (start[slot - 1] ?? 0);
+  // start[slot] is now where the instances of that host begin.
+  const origin = new Int32Array(hostOf.length);
+  const position = new Int32Array(hostOf.length);
+  for (let k = 0; k < hostOf.length; k++) {
+    const slot = slotOf(k);
+    const i = start[slot] ?? 0;
+    origin[i] = k;
+    position[k] = i;
+    start[slot] = i + 1;
+  }
+  return [origin, position];
+}
+
+/** Members of each VNF, in instance order: [start of each VNF (and the end), instances]. */
+function membersByVnf(vnfOf: Int32Array, memberCount: Int32Array): [Int32Array, Int32Array] {
+  const nv = memberCount.length;
+  const start = new Int32Array(nv + 1);
+  for (let v = 0; v < nv; v++) start[v + 1] = (start[v] ?? 0) + (memberCount[v] ?? 0);
+  const members = new Int32Array(start[nv] ?? 0);
+  const filled = start.slice(0, nv);
+  for (let i = 0; i < vnfOf.length; i++) {
+    const v = vnfOf[i] ?? -1;
+    if (v >= 0) members[(filled[v] = (filled[v] ?? 0) + 1) - 1] = i;
+  }
+  return [start, members];
 }
