@@ -30,6 +30,9 @@ const EXIT_SUMMARY: Readonly<Record<number, string>> = {
   4: 'plan verify found a violated constraint',
   5: 'the run changed under you: read it again and retry',
   6: 'the database cannot be opened or reached, or is from a newer Escalator',
+  7: 'the run stopped on a failure and waits for the operator (status names the host and step)',
+  8: 'the run failed and was rolled back, as the campaign says',
+  9: 'another executor holds the run',
   70: 'internal error (a bug: please report it)',
 };
 

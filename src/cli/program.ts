@@ -11,7 +11,6 @@ import type { ParsedDocument } from '../campaign/load.js';
 import { toPlanDocument } from '../campaign/plan-out.js';
 import { DocumentError, type DocumentProblem } from '../campaign/problems.js';
 import { loadDocumentFile } from '../campaign/read.js';
-import { NO_SOURCE } from '../campaign/source-map.js';
 import {
   generateCloud,
   INVENTORY_SHAPES,
@@ -267,23 +266,9 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed', positiveInt('--seed'), 1)
     .action(async (opts) => {
       checkCloudSize(opts.hosts, 1);
-      const { campaignFromDocument, catalogFromDocument, inventoryFromDocument } =
-        await import('../campaign/documents.js');
+      const { compileCloud } = await import('../drivers/sim/compile-cloud.js');
       const cloud = generateCloud({ hosts: opts.hosts, seed: opts.seed });
-      const asParsed = (data: unknown, file: string) => ({
-        file,
-        format: 'json' as const,
-        readable: true,
-        data,
-        problems: [],
-        source: NO_SOURCE,
-      });
-      const inventory = inventoryFromDocument(asParsed(cloud.inventory, 'generated inventory'));
-      const catalog = catalogFromDocument(asParsed(cloud.catalog, 'generated catalog'));
-      const campaign = campaignFromDocument(asParsed(cloud.campaign, 'generated campaign'), {
-        inventory,
-        catalog,
-      });
+      const { inventory, catalog, campaign } = compileCloud(cloud);
       const input = { inventory, catalog, campaign };
       const s = cloud.inventory.spec;
       print(

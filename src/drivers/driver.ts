@@ -41,6 +41,9 @@ export class DriverError extends Error {
 
 // ------------------------------------------------------------------ operations
 
+/** The reason Escalator records with a host it disables: it never re-enables another's. */
+export const schedulingReason = (campaign: string): string => `escalator: campaign ${campaign}`;
+
 /** Who asks, and the key that makes a side effect happen at most once. */
 export interface OperationContext {
   /** Stable across retries and restarts of the same step, e.g. `<run>/<step key>/<attempt>`. */
@@ -124,6 +127,11 @@ export interface MaintenanceNotice {
   readonly leadTime: number;
   /** Seconds to wait for an answer. */
   readonly deadline: number;
+  /**
+   * `maintenance` (default): the instances will be affected after the lead time; the VNFM may
+   * ACK, NACK or switch over. `complete`: the host is back in service; the answer is ignored.
+   */
+  readonly phase?: 'maintenance' | 'complete';
 }
 
 export type VnfmAnswer =

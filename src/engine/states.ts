@@ -75,7 +75,8 @@ export const RUN_MACHINE = {
       meaning: 'every executed step undone',
     },
     restore: {
-      from: ['suspended', 'suspended-by-error', 'failed', 'completed', 'rolled-back'],
+      // Not from rolled-back: its hosts are on their previous versions already.
+      from: ['suspended', 'suspended-by-error', 'failed', 'completed'],
       to: 'restoring',
       meaning: 'bring hosts back from the backups taken before the change',
     },
@@ -106,7 +107,11 @@ export const STEP_MACHINE = {
       to: 'succeeded',
       meaning: 'the side effect happened and was verified',
     },
-    fail: { from: ['running'], to: 'failed', meaning: 'the side effect failed' },
+    fail: {
+      from: ['running', 'undoing'],
+      to: 'failed',
+      meaning: 'the side effect (or its compensation) failed',
+    },
     'time-out': {
       from: ['running'],
       to: 'timed-out',
@@ -142,6 +147,7 @@ export const HOST_STATES = [
   'failed',
   'rolling-back',
   'rolled-back',
+  'skipped',
 ] as const;
 export type HostState = (typeof HOST_STATES)[number];
 
@@ -168,12 +174,28 @@ export const HOST_MACHINE = {
       meaning: 're-enable scheduling and notify completion',
     },
     fail: {
-      from: ['draining', 'upgrading', 'verifying'],
+      from: ['draining', 'upgrading', 'verifying', 'rolling-back'],
       to: 'failed',
-      meaning: 'a step of the host failed',
+      meaning: 'a step of the host (or its compensation) failed',
+    },
+    'retry-drain': { from: ['failed'], to: 'draining', meaning: 'run the failed drain step again' },
+    'retry-upgrade': {
+      from: ['failed'],
+      to: 'upgrading',
+      meaning: 'run the failed upgrade step again',
+    },
+    'retry-verify': {
+      from: ['failed'],
+      to: 'verifying',
+      meaning: 'run the failed verification or re-enable step again',
+    },
+    skip: {
+      from: ['pending', 'draining'],
+      to: 'skipped',
+      meaning: 'leave the host as it is (a VNF manager stayed silent and the campaign says skip)',
     },
     'roll-back': {
-      from: ['draining', 'upgrading', 'verifying', 'done', 'failed'],
+      from: ['draining', 'upgrading', 'verifying', 'done', 'failed', 'skipped'],
       to: 'rolling-back',
       meaning: "undo the host's steps in reverse",
     },

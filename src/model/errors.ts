@@ -65,6 +65,78 @@ export const ERRORS = {
     meaning:
       'The database was migrated by a newer Escalator (it holds migrations this version does not know): upgrade Escalator before using it.',
   },
+  ESC_STEP_FAILED: {
+    exit: 7,
+    http: 409,
+    meaning:
+      "A step of the run failed (an install, a restart, a reboot, a command); the run followed the campaign's failure policy. `escalator status` names the host and step; resume retries it, rollback undoes the run.",
+  },
+  ESC_STEP_TIMEOUT: {
+    exit: 7,
+    http: 409,
+    meaning:
+      "A step ran past its timeout (derived from the campaign's expected durations): a hang, not a slow step. Resume observes it again under the same idempotency key before acting anew.",
+  },
+  ESC_MIGRATION_FAILED: {
+    exit: 7,
+    http: 409,
+    meaning:
+      'An instance could not be migrated off a host (no valid destination, migration error) after the retries; the host is not upgraded.',
+  },
+  ESC_VNFM_REFUSED: {
+    exit: 7,
+    http: 409,
+    meaning:
+      'A VNF manager answered the maintenance notice with a NACK (its reason is quoted); the host is not touched.',
+  },
+  ESC_VNFM_SILENT: {
+    exit: 7,
+    http: 409,
+    meaning:
+      'A VNF manager did not answer the maintenance notice by its deadline and the campaign says to pause on silence (coordination.onNoAck: pause).',
+  },
+  ESC_VERIFY_FAILED: {
+    exit: 7,
+    http: 409,
+    meaning:
+      'A host failed its verification after the upgrade: wrong component versions, services down, alarms, or a campaign verify check.',
+  },
+  ESC_INTERRUPTION_OVER_BUDGET: {
+    exit: 7,
+    http: 409,
+    meaning:
+      'The probes measured a VNF service interruption longer than the campaign allows (guards.maxInterruptionMs): the run paused.',
+  },
+  ESC_HOST_LOST: {
+    exit: 7,
+    http: 409,
+    meaning:
+      'A host went down or is unreachable and the step on it cannot complete or be undone; repair the host, then resume, roll back or restore.',
+  },
+  ESC_ROLLED_BACK: {
+    exit: 8,
+    http: 409,
+    meaning:
+      "The run failed and, as the campaign's failure policy says (rollout.onFailure: rollback), was rolled back: every host is back on its previous versions.",
+  },
+  ESC_RUN_BUSY: {
+    exit: 9,
+    http: 409,
+    meaning:
+      "Another executor (process) holds the run's lease and is executing it; the message names it. Wait for it, or stop it first.",
+  },
+  ESC_NO_BACKUP: {
+    exit: 2,
+    http: 409,
+    meaning:
+      "Restore needs backups taken before the change, and the run has none for the hosts to restore (the campaign's backup list was empty).",
+  },
+  ESC_SIM_STATE: {
+    exit: 2,
+    http: 400,
+    meaning:
+      "The digital twin's state file cannot be used: it is missing (and no inventory was given to create it), unreadable, corrupt, not a sim state, written by a newer Escalator, or made for another inventory or options; the message names the file and line.",
+  },
   ESC_INTERNAL: {
     exit: 70,
     http: 500,

@@ -53,6 +53,8 @@ export interface HostStepsInput {
   readonly changes: readonly ComponentChange[];
   readonly migrations: readonly MigrationCost[];
   readonly stayingInstances: number;
+  /** Staying instances that are stopped before the host's work (stop-start), in the evacuate step. */
+  readonly stops?: number;
   readonly notify: boolean;
 }
 
@@ -122,10 +124,13 @@ export class StepMaker {
     const affected = input.migrations.length + input.stayingInstances > 0;
     if (input.notify && affected) steps.push(this.notifyVnfm);
     steps.push(this.disable);
-    if (input.migrations.length > 0)
+    const stops = input.stops ?? 0;
+    if (input.migrations.length > 0 || stops > 0)
       steps.push({
         kind: 'evacuate',
-        expectedSeconds: round(evacuationSeconds(input.migrations, this.cost)),
+        expectedSeconds: round(
+          evacuationSeconds(input.migrations, this.cost) + (stops > 0 ? api : 0),
+        ),
         timeoutSeconds: t.evacuate,
       });
     if (this.backup) steps.push(this.backup);

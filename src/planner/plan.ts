@@ -123,6 +123,7 @@ export function plan(
     const hosts: HostOperation[] = bw.hosts.map((wh) => {
       const migrations: MigrationCost[] = [];
       let notify = false;
+      let stops = 0;
       for (let k = 0; k < wh.instances.length; k++) {
         const i = wh.instances[k] ?? 0;
         if ((wh.destinations[k] ?? -1) >= 0)
@@ -130,6 +131,7 @@ export function plan(
             kind: world.action[i]?.kind ?? 'live-migrate',
             memoryMiB: world.mem[i] ?? 0,
           });
+        else if (world.action[i]?.kind === 'stop-start') stops++;
         const v = world.vnfOf[i] ?? -1;
         if (notifyVnfm && v >= 0 && world.notified[v] === 1) notify = true;
       }
@@ -138,6 +140,7 @@ export function plan(
         changes: wh.visit.changes,
         migrations,
         stayingInstances: staying,
+        stops,
         notify,
       });
       const seconds = totalSeconds(steps);

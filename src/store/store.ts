@@ -44,6 +44,7 @@ import type {
   StepFilter,
   StepRecord,
   StepTransition,
+  WriteBatch,
 } from './types.js';
 
 export interface StoreOptions {
@@ -453,52 +454,82 @@ export class Store {
     key: string,
     transition: StepTransition,
   ): Promise<StepRecord> {
-    const detail =
-      transition.detail === undefined
-        ? undefined
-        : toJsonText(transition.detail, `the detail of step ${key}`);
-    return this.#write('changing the state of a step', async (trx) => {
-      let select = trx
-        .selectFrom('steps')
-        .select(['state', 'attempt'])
-        .where('run_id', '=', runId)
-        .where('key', '=', key);
-      if (this.dialect === 'postgres') select = select.forNoKeyUpdate();
-      const current = await select.executeTakeFirst();
-      if (!current) throw new EscalatorError('ESC_NOT_FOUND', `run ${runId} has no step ${key}`);
-      if (!transition.from.includes(current.state as StepState))
-        throw new StoreConflictError(
-          `step ${key} of run ${runId} is ${current.state}, not ${transition.from.join(' or ')}: it changed under you`,
-          { state: current.state },
-        );
+    const detail = stepDetailText(key, transition);
+    return this.#write('changing the state of a step', (trx) =>
+      this.#transitionStepIn(trx, runId, key, transition, detail),
+    );
+  }
+
+  /**
+   * Several step transitions and journal entries of one run in one transaction (the engine's
+   * group commit: the steps of every host of a wave start at the same moment). Each transition
+   * checks its `from` like `transitionStep`; when one is refused nothing is written. Returns the
+   * steps in the order given.
+   */
+  async applyBatch(runId: string, batch: WriteBatch): Promise<StepRecord[]> {
+    const steps = batch.steps ?? [];
+    const details = steps.map((s) => stepDetailText(s.key, s.transition));
+    const entries = batch.entries ?? [];
+    if (steps.length === 0 && entries.length === 0) return [];
+    return this.#write('writing a batch of step changes', async (trx) => {
+      const out: StepRecord[] = [];
+      for (let i = 0; i < steps.length; i++) {
+        const s = steps[i] as { key: string; transition: StepTransition };
+        out.push(await this.#transitionStepIn(trx, runId, s.key, s.transition, details[i]));
+      }
       const now = this.#now();
-      const to = transition.to;
-      const row = await trx
-        .updateTable('steps')
-        .set({
-          state: to,
-          ...(transition.attempt !== undefined ? { attempt: transition.attempt } : {}),
-          ...(to === 'running' || to === 'undoing' ? { started_at: now, ended_at: null } : {}),
-          ...(to === 'pending' ? { started_at: null, ended_at: null } : {}),
-          ...(TERMINAL_STEP_STATES.has(to) ? { ended_at: now } : {}),
-          error_code: transition.errorCode ?? null,
-          ...(detail !== undefined ? { detail } : {}),
-        })
-        .where('run_id', '=', runId)
-        .where('key', '=', key)
-        .where('state', '=', current.state)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await this.#journal(trx, runId, now, {
-        ...transition.entry,
-        errorCode: transition.entry.errorCode ?? transition.errorCode,
-        objectType: 'step',
-        objectId: key,
-        from: current.state,
-        to,
-      });
-      return toStep(row);
+      for (const entry of entries) await this.#journal(trx, runId, now, entry);
+      return out;
     });
+  }
+
+  async #transitionStepIn(
+    trx: Tx,
+    runId: string,
+    key: string,
+    transition: StepTransition,
+    detail: string | undefined,
+  ): Promise<StepRecord> {
+    let select = trx
+      .selectFrom('steps')
+      .select(['state', 'attempt'])
+      .where('run_id', '=', runId)
+      .where('key', '=', key);
+    if (this.dialect === 'postgres') select = select.forNoKeyUpdate();
+    const current = await select.executeTakeFirst();
+    if (!current) throw new EscalatorError('ESC_NOT_FOUND', `run ${runId} has no step ${key}`);
+    if (!transition.from.includes(current.state as StepState))
+      throw new StoreConflictError(
+        `step ${key} of run ${runId} is ${current.state}, not ${transition.from.join(' or ')}: it changed under you`,
+        { state: current.state },
+      );
+    const now = this.#now();
+    const to = transition.to;
+    const row = await trx
+      .updateTable('steps')
+      .set({
+        state: to,
+        ...(transition.attempt !== undefined ? { attempt: transition.attempt } : {}),
+        ...(to === 'running' || to === 'undoing' ? { started_at: now, ended_at: null } : {}),
+        ...(to === 'pending' ? { started_at: null, ended_at: null } : {}),
+        ...(TERMINAL_STEP_STATES.has(to) ? { ended_at: now } : {}),
+        error_code: transition.errorCode ?? null,
+        ...(detail !== undefined ? { detail } : {}),
+      })
+      .where('run_id', '=', runId)
+      .where('key', '=', key)
+      .where('state', '=', current.state)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await this.#journal(trx, runId, now, {
+      ...transition.entry,
+      errorCode: transition.entry.errorCode ?? transition.errorCode,
+      objectType: 'step',
+      objectId: key,
+      from: current.state,
+      to,
+    });
+    return toStep(row);
   }
 
   // ------------------------------------------------------------------------------- journal
@@ -514,8 +545,12 @@ export class Store {
   async readJournal(runId: string, query: JournalQuery = {}): Promise<JournalEntry[]> {
     const rows = await this.#read('reading the journal', (db) => {
       let q = db.selectFrom('journal').selectAll().where('run_id', '=', runId);
-      if (query.afterSeq !== undefined) q = q.where('seq', '>', query.afterSeq);
-      q = q.orderBy('seq');
+      if (query.objectType !== undefined) q = q.where('object_type', '=', query.objectType);
+      if (query.newestFirst) q = q.orderBy('seq', 'desc');
+      else {
+        if (query.afterSeq !== undefined) q = q.where('seq', '>', query.afterSeq);
+        q = q.orderBy('seq');
+      }
       if (query.limit !== undefined) q = q.limit(query.limit);
       return q.execute();
     });
@@ -720,6 +755,23 @@ export class Store {
     });
   }
 
+  /**
+   * Takes the lease from `from` — an owner known to be dead (its process is gone) — before its
+   * lease expires: a restarted executor need not wait out the lease of the one that crashed.
+   * False when someone else holds it by now.
+   */
+  async takeOverLease(runId: string, owner: string, from: string, ttlMs: number): Promise<boolean> {
+    return this.#write('taking over the lease of a run', async (trx) => {
+      const result = await trx
+        .updateTable('leases')
+        .set({ owner, expires_at: iso(this.#runtime.clock.now() + ttlMs) })
+        .where('run_id', '=', runId)
+        .where('owner', '=', from)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    });
+  }
+
   /** Extends the lease if `owner` still holds it; false when another owner took it. */
   async renewLease(runId: string, owner: string, ttlMs: number): Promise<boolean> {
     return this.#write('renewing the lease of a run', async (trx) => {
@@ -848,6 +900,12 @@ function toJsonText(value: unknown, what: string): string {
       `${what} cannot be stored as JSON (it is ${typeof value})`,
     );
   return text;
+}
+
+function stepDetailText(key: string, transition: StepTransition): string | undefined {
+  return transition.detail === undefined
+    ? undefined
+    : toJsonText(transition.detail, `the detail of step ${key}`);
 }
 
 function parseJson(text: string): Json {

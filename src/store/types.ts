@@ -110,6 +110,12 @@ export interface StepTransition {
   readonly entry: EntryNote;
 }
 
+/** Step transitions and journal entries written together, in one transaction. */
+export interface WriteBatch {
+  readonly steps?: readonly { readonly key: string; readonly transition: StepTransition }[];
+  readonly entries?: readonly NewJournalEntry[];
+}
+
 export interface NewJournalEntry extends EntryNote {
   readonly objectType: JournalObject;
   readonly objectId: string;
@@ -134,6 +140,10 @@ export interface JournalEntry {
 export interface JournalQuery {
   /** Entries after this sequence number (exclusive). */
   readonly afterSeq?: number;
+  /** Only entries about this kind of object. */
+  readonly objectType?: JournalObject;
+  /** Newest first (then `afterSeq` is ignored). */
+  readonly newestFirst?: boolean;
   readonly limit?: number;
 }
 
