@@ -185,8 +185,12 @@ export interface Driver {
 
   /** Driver time in seconds: the virtual clock on `sim`, wall time elsewhere. */
   now(): number;
-  /** Wait `seconds` of driver time (on `sim` the virtual clock moves, no wall time passes). */
-  sleep(seconds: number): Promise<void>;
+  /**
+   * Wait `seconds` of driver time (on `sim` the virtual clock moves, no wall time passes). An
+   * aborted `signal` ends the wait at once (it resolves): a timeout that lost its race must not
+   * linger, on `sim` it would move the virtual clock for nobody.
+   */
+  sleep(seconds: number, signal?: AbortSignal): Promise<void>;
   /**
    * Run the caller's own work (journal writes, planning) while driver time stands still: on
    * `sim` the virtual clock does not advance while any caller is busy, so a slow database does

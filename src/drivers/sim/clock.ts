@@ -16,6 +16,12 @@
  *
  * Consequence for callers: code that awaits real I/O (a database, a file) while the simulation
  * runs must do it inside `busy()`, or the virtual clock may run ahead meanwhile.
+ *
+ * Position, for replaying a log of calls (persist.ts): the time and the number of batches fired
+ * at that time that held at least one of the twin's own events. A caller's waits are marked
+ * `external` and do not count: a replay, which has no caller, still finds every call's place
+ * among the twin's own events. `step()` and `jumpTo()` move the clock by hand for that replay,
+ * while it is held with `busy()`.
  */
 
 /** A scheduled event: cancel it to make it never fire. */
@@ -24,9 +30,21 @@ export interface TimerHandle {
   cancel(): void;
 }
 
+export interface EventOptions {
+  /** A caller's own wait, not the twin's: its batch is not counted in `position()`. */
+  readonly external?: boolean;
+}
+
+/** Where the clock stands: its time, and the counted batches fired at that time. */
+export interface ClockPosition {
+  readonly time: number;
+  readonly batches: number;
+}
+
 interface Entry {
   readonly at: number;
   readonly seq: number;
+  readonly external: boolean;
   fire: (() => void) | undefined;
 }
 
@@ -36,6 +54,10 @@ class EventHeap {
 
   get size(): number {
     return this.items.length;
+  }
+
+  some(test: (entry: Entry) => boolean): boolean {
+    return this.items.some(test);
   }
 
   peek(): Entry | undefined {
@@ -89,6 +111,10 @@ export class VirtualClock {
   private activity = 0;
   private checkQueued = false;
   private idleWaiters: (() => void)[] = [];
+  /** Counted batches fired at the current time. */
+  private batchesHere = 0;
+  /** Told after each batch that moved the time (persist.ts logs it). */
+  onAdvance: ((position: ClockPosition) => void) | undefined;
 
   constructor(start = 0) {
     this.time = start;
@@ -104,9 +130,19 @@ export class VirtualClock {
     return this.heap.size;
   }
 
+  /** Where the clock stands (see the header). */
+  position(): ClockPosition {
+    return { time: this.time, batches: this.batchesHere };
+  }
+
   /** Run `fire` at virtual time `at` (never earlier than now). */
-  at(at: number, fire: () => void): TimerHandle {
-    const entry: Entry = { at: Math.max(at, this.time), seq: this.seq++, fire };
+  at(at: number, fire: () => void, options?: EventOptions): TimerHandle {
+    const entry: Entry = {
+      at: Math.max(at, this.time),
+      seq: this.seq++,
+      external: options?.external === true,
+      fire,
+    };
     this.heap.push(entry);
     this.touch();
     return {
@@ -118,15 +154,54 @@ export class VirtualClock {
   }
 
   /** Run `fire` after `seconds` of virtual time. */
-  after(seconds: number, fire: () => void): TimerHandle {
-    return this.at(this.time + Math.max(0, seconds), fire);
+  after(seconds: number, fire: () => void, options?: EventOptions): TimerHandle {
+    return this.at(this.time + Math.max(0, seconds), fire, options);
   }
 
   /** Wait `seconds` of virtual time. */
-  sleep(seconds: number): Promise<void> {
+  sleep(seconds: number, options?: EventOptions): Promise<void> {
     return new Promise((resolve) => {
-      this.after(seconds, resolve);
+      this.after(seconds, resolve, options);
     });
+  }
+
+  /** Whether any event of the twin's own (not a caller's wait) is still to fire. */
+  hasOwnEvents(): boolean {
+    return this.heap.some((e) => e.fire !== undefined && !e.external);
+  }
+
+  /** Time of the next event to fire, if any. */
+  nextAt(): number | undefined {
+    this.dropCancelled();
+    return this.heap.peek()?.at;
+  }
+
+  /**
+   * Replay only, with the clock held by `busy()`: fire the next batch now, as a quiet turn would.
+   * False when no event is left.
+   */
+  step(): boolean {
+    this.dropCancelled();
+    if (this.heap.size === 0) return false;
+    this.fireBatch();
+    return true;
+  }
+
+  /**
+   * Replay and restore only: move to `time` (not before now, nor past a pending event) and
+   * take `batches` as the count fired there when that is more than the clock has seen.
+   */
+  jumpTo(time: number, batches = 0): void {
+    const next = this.nextAt();
+    if (time < this.time || (next !== undefined && next < time))
+      throw new RangeError(
+        `cannot move the clock from ${this.time} to ${time} (next event at ${next})`,
+      );
+    if (time > this.time) {
+      this.time = time;
+      this.batchesHere = 0;
+    }
+    this.batchesHere = Math.max(this.batchesHere, batches);
   }
 
   /** Hold the clock while `work` runs. */
@@ -168,22 +243,36 @@ export class VirtualClock {
       return;
     }
     this.dropCancelled();
-    const first = this.heap.peek();
-    if (first === undefined) {
+    if (this.heap.size === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
       return;
     }
-    this.time = first.at;
+    const moved = this.fireBatch();
+    if (moved) this.onAdvance?.(this.position());
+    this.activity++;
+    this.queueCheck();
+  }
+
+  /** Fires every event due at the earliest time; true when the time moved. */
+  private fireBatch(): boolean {
+    const first = this.heap.peek() as Entry;
+    const moved = first.at !== this.time;
+    if (moved) {
+      this.time = first.at;
+      this.batchesHere = 0;
+    }
+    let counted = false;
     while (this.heap.peek()?.at === this.time) {
       const entry = this.heap.pop() as Entry;
       const fire = entry.fire;
       entry.fire = undefined;
+      if (fire !== undefined && !entry.external) counted = true;
       fire?.();
     }
-    this.activity++;
-    this.queueCheck();
+    if (counted) this.batchesHere++;
+    return moved;
   }
 
   private dropCancelled(): void {

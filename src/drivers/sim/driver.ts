@@ -28,6 +28,7 @@ import { CATALOG_DEFAULTS } from '../../campaign/defaults.js';
 import {
   DriverError,
   type BackupItem,
+  type DriverFailureKind,
   type BackupRef,
   type Driver,
   type HostAction,
@@ -43,10 +44,10 @@ import {
   type ServiceSample,
   type VnfmAnswer,
 } from '../driver.js';
-import { VirtualClock, type TimerHandle } from './clock.js';
-import { Faults, type VnfmBehaviour } from './faults.js';
+import { VirtualClock, type EventOptions, type TimerHandle } from './clock.js';
+import { Faults, type FaultsState, type VnfmBehaviour } from './faults.js';
 import type { DriverOperation, Scenario } from './scenario.js';
-import { World, type SimHost, type SimInstance, type SimVnf } from './world.js';
+import { World, type SimHost, type SimInstance, type SimVnf, type WorldState } from './world.js';
 
 // ---------------------------------------------------------------- options
 
@@ -160,7 +161,86 @@ interface Outcome {
   readonly kind: SideEffectKind;
   readonly request: string;
   readonly result: Promise<unknown>;
+  /** How it ended, once it has. */
+  settled:
+    | { readonly ok: true; readonly value: unknown }
+    | { readonly ok: false; readonly error: unknown }
+    | undefined;
 }
+
+// ---------------------------------------------------------------- persistence hooks
+
+/**
+ * Told of every call that changes the twin's state (persist.ts appends it to its log): calls with
+ * side effects before they act, reads only when they consumed a fault strike or a random draw.
+ * A journal that throws refuses the call.
+ */
+export type SimJournal = (op: DriverOperation, args: readonly unknown[]) => void;
+
+/** The operations that change the world: always journaled. */
+const CHANGES_WORLD: Readonly<Record<DriverOperation, boolean>> = {
+  discover: false,
+  getScheduling: false,
+  setScheduling: true,
+  migrate: true,
+  migrationStatus: false,
+  abortMigration: true,
+  stopInstance: true,
+  startInstance: true,
+  hostAction: true,
+  health: false,
+  getScaleUp: false,
+  setScaleUp: true,
+  backup: true,
+  restore: true,
+  notifyVnfm: true,
+  probe: false,
+};
+
+/** A caller's wait: not one of the twin's own events (see clock.ts, position). */
+const EXTERNAL: EventOptions = { external: true };
+
+/** An error as a checkpoint keeps it. */
+export interface SavedError {
+  readonly name: string;
+  readonly message: string;
+  readonly kind?: DriverFailureKind;
+  readonly subject?: string;
+}
+
+/** The driver's state at rest as plain data: what a checkpoint saves besides the clock. */
+export interface SimState {
+  readonly world: WorldState;
+  readonly faults: FaultsState;
+  /** Settled outcomes by key: `error` when it failed, else `value` (absent for none). */
+  readonly outcomes: readonly {
+    readonly key: string;
+    readonly kind: SideEffectKind;
+    readonly request: string;
+    readonly value?: unknown;
+    readonly error?: SavedError;
+  }[];
+  readonly appliedByKey: readonly (readonly [string, number])[];
+  readonly appliedByKind: readonly (readonly [SideEffectKind, number])[];
+  readonly migrations: readonly {
+    readonly id: string;
+    readonly instance: string;
+    readonly mode: 'live' | 'cold';
+    readonly source: string;
+    readonly requested?: string;
+    readonly state: MigrationState;
+    readonly destination?: string;
+    readonly error?: string;
+    readonly startedAt?: number;
+    readonly duration: number;
+  }[];
+  readonly notices: readonly NoticeRecord[];
+  readonly migrationCount: number;
+  readonly backupCount: number;
+}
+
+const asError = (error: unknown): Error =>
+  error instanceof Error ? error : new Error(String(error));
 
 // ---------------------------------------------------------------- the driver
 
@@ -181,6 +261,7 @@ export class SimDriver implements Driver {
   private readonly notices: NoticeRecord[] = [];
   private migrationCount = 0;
   private backupCount = 0;
+  private journal: SimJournal | undefined;
 
   constructor(inventory: Inventory, options: SimOptions = {}) {
     this.clock = options.clock ?? new VirtualClock();
@@ -200,8 +281,24 @@ export class SimDriver implements Driver {
     return this.clock.now();
   }
 
-  sleep(seconds: number): Promise<void> {
-    return this.clock.sleep(seconds);
+  sleep(seconds: number, signal?: AbortSignal): Promise<void> {
+    if (signal === undefined) return this.clock.sleep(seconds, EXTERNAL);
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        timer.cancel();
+        resolve();
+      };
+      const timer = this.clock.after(
+        seconds,
+        () => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        },
+        EXTERNAL,
+      );
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   busy<T>(work: () => Promise<T>): Promise<T> {
@@ -235,14 +332,139 @@ export class SimDriver implements Driver {
     return this.notices;
   }
 
+  // ---------------------------------------------------------------- persistence
+
+  /** Attach (or detach) the journal told of state-changing calls (persist.ts). */
+  setJournal(journal: SimJournal | undefined): void {
+    this.journal = journal;
+  }
+
+  /** Why the twin is not at rest (so that `state()` cannot save it), or undefined when it is. */
+  busyWith(): string | undefined {
+    if (this.clock.hasOwnEvents()) return 'operations are still running on the virtual clock';
+    for (const [key, o] of this.outcomes)
+      if (o.settled === undefined) return `the ${o.kind} under key ${key} has not ended`;
+    for (const m of this.migrations.values())
+      if (m.state === 'queued' || m.state === 'running') return `${m.id} is ${m.state}`;
+    return undefined;
+  }
+
+  /** The state at rest as plain data. @throws RangeError when the twin is not at rest. */
+  state(): SimState {
+    const busy = this.busyWith();
+    if (busy !== undefined) throw new RangeError(`the twin is not at rest: ${busy}`);
+    return {
+      world: this.world.state(),
+      faults: this.faults.state(),
+      outcomes: [...this.outcomes].map(([key, o]) => {
+        const settled = o.settled as NonNullable<Outcome['settled']>;
+        return settled.ok
+          ? { key, kind: o.kind, request: o.request, value: settled.value }
+          : { key, kind: o.kind, request: o.request, error: saveError(settled.error) };
+      }),
+      appliedByKey: [...this.appliedByKey],
+      appliedByKind: [...this.appliedByKind],
+      migrations: [...this.migrations.values()].map((m) => ({
+        id: m.id,
+        instance: m.instance.name,
+        mode: m.mode,
+        source: m.source,
+        ...(m.requested === undefined ? {} : { requested: m.requested }),
+        state: m.state,
+        ...(m.destination === undefined ? {} : { destination: m.destination.name }),
+        ...(m.error === undefined ? {} : { error: m.error }),
+        ...(m.startedAt === undefined ? {} : { startedAt: m.startedAt }),
+        duration: m.duration,
+      })),
+      notices: [...this.notices],
+      migrationCount: this.migrationCount,
+      backupCount: this.backupCount,
+    };
+  }
+
+  /** Puts a saved state on a twin just built from the same inventory and options. */
+  restoreState(state: SimState): void {
+    if (this.outcomes.size > 0 || this.migrations.size > 0)
+      throw new RangeError('restoreState needs a twin that has done nothing yet');
+    this.world.restore(state.world);
+    this.faults.restore(state.faults);
+    for (const o of state.outcomes) {
+      const result =
+        o.error === undefined ? Promise.resolve(o.value) : Promise.reject(loadError(o.error));
+      result.catch(() => undefined);
+      this.outcomes.set(o.key, {
+        kind: o.kind,
+        request: o.request,
+        result,
+        settled:
+          o.error === undefined
+            ? { ok: true, value: o.value }
+            : { ok: false, error: loadError(o.error) },
+      });
+    }
+    for (const [key, n] of state.appliedByKey) this.appliedByKey.set(key, n);
+    for (const [kind, n] of state.appliedByKind) this.appliedByKind.set(kind, n);
+    for (const m of state.migrations)
+      this.migrations.set(m.id, {
+        id: m.id,
+        instance: this.instanceOf(m.instance),
+        mode: m.mode,
+        source: m.source,
+        requested: m.requested,
+        state: m.state,
+        destination: m.destination === undefined ? undefined : this.hostOf(m.destination),
+        error: m.error,
+        startedAt: m.startedAt,
+        duration: m.duration,
+        timers: [],
+      });
+    this.notices.push(...state.notices);
+    this.migrationCount = state.migrationCount;
+    this.backupCount = state.backupCount;
+  }
+
   // ---------------------------------------------------------------- plumbing
+
+  /** A call, journaled when it changes the twin's state (see `SimJournal`). */
+  private call<T>(
+    op: DriverOperation,
+    subject: string,
+    args: readonly unknown[],
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const journal = this.journal;
+    if (journal === undefined) return this.respond(op, subject, work);
+    if (CHANGES_WORLD[op]) {
+      try {
+        journal(op, args);
+      } catch (error) {
+        return Promise.reject(asError(error));
+      }
+      return this.respond(op, subject, work);
+    }
+    // A read changes the state only through a fault strike or draw, all taken synchronously.
+    const mark = this.faults.mark;
+    const result = this.respond(op, subject, work);
+    if (this.faults.mark !== mark)
+      try {
+        journal(op, args);
+      } catch (error) {
+        result.catch(() => undefined);
+        return Promise.reject(asError(error));
+      }
+    return result;
+  }
 
   /**
    * A call as the driver answers it: a scenario's `driver-errors` strike first (a transient
    * error before acting; a timeout after starting the work, answered `timeoutSeconds` later,
    * so the work may well have happened — asking again with the same key returns its outcome).
    */
-  private async call<T>(op: DriverOperation, subject: string, work: () => Promise<T>): Promise<T> {
+  private async respond<T>(
+    op: DriverOperation,
+    subject: string,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const error = this.faults.driverError(op, this.clock.now());
     if (error === 'transient')
       throw new DriverError('transient', subject, `${op}: the infrastructure is busy, try again`);
@@ -281,8 +503,16 @@ export class SimDriver implements Driver {
     this.appliedByKey.set(key, (this.appliedByKey.get(key) ?? 0) + 1);
     this.appliedByKind.set(kind, (this.appliedByKind.get(kind) ?? 0) + 1);
     const result = act();
-    result.catch(() => undefined);
-    this.outcomes.set(key, { kind, request, result });
+    const outcome: Outcome = { kind, request, result, settled: undefined };
+    result.then(
+      (value) => {
+        outcome.settled = { ok: true, value };
+      },
+      (error: unknown) => {
+        outcome.settled = { ok: false, error };
+      },
+    );
+    this.outcomes.set(key, outcome);
     return result;
   }
 
@@ -301,11 +531,11 @@ export class SimDriver implements Driver {
   // ---------------------------------------------------------------- discovery
 
   discover(): Promise<Inventory> {
-    return this.call('discover', 'sim', () => Promise.resolve(this.world.toInventory()));
+    return this.call('discover', 'sim', [], () => Promise.resolve(this.world.toInventory()));
   }
 
   getScheduling(host: string): Promise<SchedulingState> {
-    return this.call('getScheduling', host, () =>
+    return this.call('getScheduling', host, [host], () =>
       Promise.resolve({ ...this.hostOf(host).scheduling }),
     );
   }
@@ -317,7 +547,7 @@ export class SimDriver implements Driver {
     state: SchedulingState,
     ctx: OperationContext,
   ): Promise<SchedulingState> {
-    return this.call('setScheduling', host, async () => {
+    return this.call('setScheduling', host, [host, state, ctx], async () => {
       const h = this.hostOf(host);
       if (state.enabled && !h.scheduling.enabled) {
         const ours = schedulingReason(ctx.campaign);
@@ -347,7 +577,7 @@ export class SimDriver implements Driver {
   // ---------------------------------------------------------------- migrations
 
   migrate(request: MigrationRequest, ctx: OperationContext): Promise<MigrationStatus> {
-    return this.call('migrate', request.instance, async () => {
+    return this.call('migrate', request.instance, [request, ctx], async () => {
       const key = `${request.instance} ${request.mode} ${request.destination ?? '*'}`;
       const prior = this.outcomes.get(ctx.idempotencyKey);
       if (prior === undefined) this.checkMigratable(request);
@@ -527,13 +757,13 @@ export class SimDriver implements Driver {
   }
 
   migrationStatus(id: string): Promise<MigrationStatus> {
-    return this.call('migrationStatus', id, () =>
+    return this.call('migrationStatus', id, [id], () =>
       Promise.resolve(this.statusOf(this.migrationOf(id))),
     );
   }
 
   abortMigration(id: string, ctx: OperationContext): Promise<MigrationStatus> {
-    return this.call('abortMigration', id, async () => {
+    return this.call('abortMigration', id, [id, ctx], async () => {
       const m = this.migrationOf(id);
       if (m.state === 'running' && m.mode === 'cold')
         throw new DriverError('rejected', id, `${id} is a cold migration: it cannot be aborted`);
@@ -549,7 +779,7 @@ export class SimDriver implements Driver {
   // ---------------------------------------------------------------- instances
 
   stopInstance(instance: string, ctx: OperationContext): Promise<void> {
-    return this.call('stopInstance', instance, async () => {
+    return this.call('stopInstance', instance, [instance, ctx], async () => {
       const i = this.instanceOf(instance);
       return this.once(ctx, 'stopInstance', instance, async () => {
         i.power = 'stopped';
@@ -562,7 +792,7 @@ export class SimDriver implements Driver {
   }
 
   startInstance(instance: string, ctx: OperationContext): Promise<void> {
-    return this.call('startInstance', instance, async () => {
+    return this.call('startInstance', instance, [instance, ctx], async () => {
       const i = this.instanceOf(instance);
       return this.once(ctx, 'startInstance', instance, async () => {
         await this.clock.sleep(
@@ -577,7 +807,7 @@ export class SimDriver implements Driver {
   // ---------------------------------------------------------------- host actions
 
   hostAction(host: string, action: HostAction, ctx: OperationContext): Promise<HostActionResult> {
-    return this.call('hostAction', host, async () => {
+    return this.call('hostAction', host, [host, action, ctx], async () => {
       const h = this.hostOf(host);
       const prior = this.outcomes.get(ctx.idempotencyKey);
       if (prior === undefined && h.state === 'down')
@@ -670,7 +900,7 @@ export class SimDriver implements Driver {
   }
 
   health(host: string): Promise<HostHealth> {
-    return this.call('health', host, async () => {
+    return this.call('health', host, [host], async () => {
       const h = this.hostOf(host);
       const hang = this.faults.hangSeconds(['verify'], host);
       if (hang > 0) await this.clock.sleep(hang);
@@ -687,13 +917,13 @@ export class SimDriver implements Driver {
   // ---------------------------------------------------------------- scale-up
 
   getScaleUp(): Promise<ScaleUpSetting> {
-    return this.call('getScaleUp', 'scale-up', () =>
+    return this.call('getScaleUp', 'scale-up', [], () =>
       Promise.resolve(copySetting(this.world.scaleUp)),
     );
   }
 
   setScaleUp(setting: ScaleUpSetting, ctx: OperationContext): Promise<ScaleUpSetting> {
-    return this.call('setScaleUp', 'scale-up', () =>
+    return this.call('setScaleUp', 'scale-up', [setting, ctx], () =>
       this.once(ctx, 'setScaleUp', JSON.stringify(setting), async () => {
         const value = copySetting(setting);
         await this.clock.sleep(this.cost.apiStepSeconds);
@@ -706,7 +936,7 @@ export class SimDriver implements Driver {
   // ---------------------------------------------------------------- backup and restore
 
   backup(host: string, items: readonly BackupItem[], ctx: OperationContext): Promise<BackupRef> {
-    return this.call('backup', host, async () => {
+    return this.call('backup', host, [host, items, ctx], async () => {
       const h = this.hostOf(host);
       return this.once(ctx, 'backup', `${host} ${items.join(',')}`, async () => {
         const snapshot = { host, components: new Map(h.components), config: h.config };
@@ -720,7 +950,7 @@ export class SimDriver implements Driver {
   }
 
   restore(backup: BackupRef, ctx: OperationContext): Promise<void> {
-    return this.call('restore', backup.host, async () => {
+    return this.call('restore', backup.host, [backup, ctx], async () => {
       const h = this.hostOf(backup.host);
       const snapshot = this.world.backups.get(backup.ref);
       if (snapshot === undefined || snapshot.host !== backup.host)
@@ -745,7 +975,7 @@ export class SimDriver implements Driver {
   // ---------------------------------------------------------------- VNF managers
 
   notifyVnfm(notice: MaintenanceNotice, ctx: OperationContext): Promise<VnfmAnswer> {
-    return this.call('notifyVnfm', notice.vnf, async () => {
+    return this.call('notifyVnfm', notice.vnf, [notice, ctx], async () => {
       const vnf = this.world.vnfs.get(notice.vnf);
       if (vnf === undefined) throw new DriverError('rejected', notice.vnf, `no VNF ${notice.vnf}`);
       const request = `${notice.vnf} ${notice.host} ${notice.instances.join(',')}`;
@@ -753,6 +983,14 @@ export class SimDriver implements Driver {
         const behaviour = this.faults.vnfm(notice.vnf) ??
           this.vnfmBehaviours[notice.vnf] ?? { answer: 'ack' };
         const hang = this.faults.hangSeconds(['notify-vnfm', 'notify-complete'], notice.host);
+        if (notice.phase === 'complete') {
+          // A completion notice is delivered, not negotiated: nobody waits for its answer.
+          await this.clock.sleep(this.cost.apiStepSeconds + hang);
+          const answer: VnfmAnswer =
+            behaviour.answer === 'silent' ? { kind: 'silent' } : { kind: 'ack' };
+          this.notices.push({ at: this.clock.now(), notice, answer });
+          return answer;
+        }
         const delay = (behaviour.delaySeconds ?? this.cost.apiStepSeconds) + hang;
         const answer = await this.answer(behaviour, delay, notice, vnf);
         this.notices.push({ at: this.clock.now(), notice, answer });
@@ -786,13 +1024,28 @@ export class SimDriver implements Driver {
   // ---------------------------------------------------------------- probes
 
   probe(since: number): Promise<readonly ServiceSample[]> {
-    return this.call('probe', 'probe', () => {
+    return this.call('probe', 'probe', [since], () => {
       const samples: ServiceSample[] = [];
       for (const [vnf, interruptions] of this.world.interruptions(since, this.clock.now()))
         samples.push({ vnf, interruptions });
       return Promise.resolve(samples);
     });
   }
+}
+
+function saveError(error: unknown): SavedError {
+  if (error instanceof DriverError)
+    return { name: error.name, message: error.message, kind: error.kind, subject: error.subject };
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+function loadError(saved: SavedError): Error {
+  if (saved.kind !== undefined)
+    return new DriverError(saved.kind, saved.subject ?? 'sim', saved.message);
+  const error = new Error(saved.message);
+  error.name = saved.name;
+  return error;
 }
 
 function copySetting(s: ScaleUpSetting): ScaleUpSetting {

@@ -16,9 +16,17 @@ export interface VnfmBehaviour {
   readonly reason?: string;
 }
 
+/** What a `Faults` has consumed: strikes left per fault (null: unlimited) and the generator. */
+export interface FaultsState {
+  readonly remaining: readonly (number | null)[];
+  readonly rng: readonly [number, number, number, number];
+}
+
 export class Faults {
   private readonly armed: Armed[];
   private readonly rng: Rng;
+  /** Bumped whenever a strike or a draw changes the state: a read that moved it is logged. */
+  private changes = 0;
 
   constructor(scenario: Scenario | undefined) {
     this.rng = new Rng(scenario?.seed ?? 0);
@@ -26,6 +34,29 @@ export class Faults {
       ...f,
       remaining: 'count' in f && f.count !== undefined ? f.count : Number.POSITIVE_INFINITY,
     }));
+  }
+
+  /** Changes so far: compare before and after a call to see whether it consumed anything. */
+  get mark(): number {
+    return this.changes;
+  }
+
+  state(): FaultsState {
+    return {
+      remaining: this.armed.map((f) => (Number.isFinite(f.remaining) ? f.remaining : null)),
+      rng: this.rng.state(),
+    };
+  }
+
+  restore(state: FaultsState): void {
+    if (state.remaining.length !== this.armed.length)
+      throw new RangeError(
+        `the saved faults hold ${state.remaining.length} entries, the scenario ${this.armed.length}`,
+      );
+    state.remaining.forEach((n, i) => {
+      (this.armed[i] as Armed).remaining = n ?? Number.POSITIVE_INFINITY;
+    });
+    this.rng.setState(state.rng);
   }
 
   /** Consumes one strike of the first armed fault that matches. */
@@ -38,7 +69,11 @@ export class Faults {
       const fault = f as Extract<Armed, { kind: K }>;
       if (!matches(fault)) continue;
       const p = 'probability' in fault ? fault.probability : undefined;
-      if (p !== undefined && !this.rng.chance(p)) continue;
+      if (p !== undefined) {
+        this.changes++;
+        if (!this.rng.chance(p)) continue;
+      }
+      this.changes++;
       fault.remaining--;
       return fault;
     }

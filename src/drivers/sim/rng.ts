@@ -43,6 +43,16 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.uint32();
   }
 
+  /** The generator's whole state, to save it (persist.ts). */
+  state(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  /** Continue from a state `state()` gave. */
+  setState(state: readonly [number, number, number, number]): void {
+    [this.a, this.b, this.c, this.d] = state.map((n) => n | 0) as [number, number, number, number];
+  }
+
   /** An unsigned 32-bit integer. */
   uint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;

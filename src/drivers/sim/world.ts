@@ -95,6 +95,46 @@ export interface Interruption {
   readonly ms: number;
 }
 
+/** The world's changing part, as plain data (persist.ts saves it in a checkpoint). */
+export interface WorldState {
+  readonly hosts: readonly {
+    readonly name: string;
+    readonly state: HostState;
+    readonly scheduling: SchedulingState;
+    readonly components: readonly (readonly [string, string])[];
+    readonly servicesDown: readonly string[];
+    readonly alarms: readonly Alarm[];
+    readonly usedVcpu: number;
+    readonly usedMemoryMiB: number;
+    readonly instances: readonly string[];
+    readonly config: number;
+  }[];
+  readonly instances: readonly {
+    readonly name: string;
+    readonly host: string;
+    readonly power: 'running' | 'stopped';
+    readonly blackout: boolean;
+    readonly moving: boolean;
+    readonly serving: boolean;
+  }[];
+  readonly vnfs: readonly {
+    readonly name: string;
+    readonly serving: number;
+    readonly outages: readonly SavedInterval[];
+    readonly gaps: readonly SavedInterval[];
+  }[];
+  readonly backups: readonly {
+    readonly ref: string;
+    readonly host: string;
+    readonly components: readonly (readonly [string, string])[];
+    readonly config: number;
+  }[];
+  readonly scaleUp: ScaleUpSetting;
+}
+
+/** An interval as JSON keeps it: an open one ends at null. */
+export type SavedInterval = readonly [number, number | null];
+
 const groupOf = (site: string, labels: Readonly<Record<string, string>>): string =>
   `${site}/${labels['az'] ?? ''}/${labels['aggregate'] ?? ''}`;
 
@@ -341,6 +381,108 @@ export class World {
     instance.host = destination.name;
     instance.target = undefined;
     this.refresh(instance, now);
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /** The changing state, for a world at rest (no migration holds a claim or a queue slot). */
+  state(): WorldState {
+    const interval = (i: Interval): SavedInterval => [i.start, i.end ?? null];
+    return {
+      hosts: [...this.hosts.values()].map((h) => {
+        if (h.migrationsRunning > 0 || h.migrationQueue.length > 0)
+          throw new RangeError(`${h.name} has migrations in progress`);
+        return {
+          name: h.name,
+          state: h.state,
+          scheduling: { ...h.scheduling },
+          components: [...h.components],
+          servicesDown: [...h.servicesDown],
+          alarms: h.alarms.map((a) => ({ ...a })),
+          usedVcpu: h.usedVcpu,
+          usedMemoryMiB: h.usedMemoryMiB,
+          instances: [...h.instances],
+          config: h.config,
+        };
+      }),
+      instances: [...this.instances.values()].map((i) => {
+        if (i.migrationId !== undefined || i.target !== undefined)
+          throw new RangeError(`${i.name} is being migrated`);
+        return {
+          name: i.name,
+          host: i.host,
+          power: i.power,
+          blackout: i.blackout,
+          moving: i.moving,
+          serving: i.serving,
+        };
+      }),
+      vnfs: [...this.vnfs.values()].map((v) => ({
+        name: v.spec.name,
+        serving: v.serving,
+        outages: v.outages.map(interval),
+        gaps: v.gaps.map(interval),
+      })),
+      backups: [...this.backups].map(([ref, b]) => ({
+        ref,
+        host: b.host,
+        components: [...b.components],
+        config: b.config,
+      })),
+      scaleUp: { enabled: this.scaleUp.enabled, detail: { ...this.scaleUp.detail } },
+    };
+  }
+
+  /** Puts a saved state on a world built from the same initial inventory. */
+  restore(state: WorldState): void {
+    const interval = ([start, end]: SavedInterval): Interval => ({
+      start,
+      end: end ?? undefined,
+    });
+    for (const saved of state.hosts) {
+      const h = this.hosts.get(saved.name);
+      if (h === undefined) throw new RangeError(`no host ${saved.name} in the inventory`);
+      h.state = saved.state;
+      h.scheduling = { ...saved.scheduling };
+      h.components.clear();
+      for (const [name, version] of saved.components) h.components.set(name, version);
+      h.servicesDown.clear();
+      for (const name of saved.servicesDown) h.servicesDown.add(name);
+      h.alarms = saved.alarms.map((a) => ({ ...a }));
+      h.usedVcpu = saved.usedVcpu;
+      h.usedMemoryMiB = saved.usedMemoryMiB;
+      h.instances.clear();
+      for (const name of saved.instances) h.instances.add(name);
+      h.config = saved.config;
+    }
+    for (const saved of state.instances) {
+      const i = this.instances.get(saved.name);
+      if (i === undefined) throw new RangeError(`no instance ${saved.name} in the inventory`);
+      if (!this.hosts.has(saved.host))
+        throw new RangeError(`no host ${saved.host} in the inventory`);
+      i.host = saved.host;
+      i.power = saved.power;
+      i.blackout = saved.blackout;
+      i.moving = saved.moving;
+      i.serving = saved.serving;
+    }
+    for (const saved of state.vnfs) {
+      const v = this.vnfs.get(saved.name);
+      if (v === undefined) throw new RangeError(`no VNF ${saved.name} in the inventory`);
+      v.serving = saved.serving;
+      v.outages.length = 0;
+      for (const i of saved.outages) v.outages.push(interval(i));
+      v.gaps.length = 0;
+      for (const i of saved.gaps) v.gaps.push(interval(i));
+    }
+    this.backups.clear();
+    for (const b of state.backups)
+      this.backups.set(b.ref, {
+        host: b.host,
+        components: new Map(b.components),
+        config: b.config,
+      });
+    this.scaleUp = { enabled: state.scaleUp.enabled, detail: { ...state.scaleUp.detail } };
   }
 
   // ---------------------------------------------------------------- inventory
