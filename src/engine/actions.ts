@@ -44,6 +44,12 @@ export interface ActionContext {
   readonly key: string;
   /** Seconds between two looks at a running migration. */
   readonly pollSeconds: number;
+  /**
+   * Told of driver time spent waiting out retryable driver failures (the failed call and the
+   * backoff after it): that time is the infrastructure's, not the step's, so the step's hang
+   * timeout is extended by it.
+   */
+  readonly onRetryWait?: (seconds: number) => void;
 }
 
 /** What a forward step reports: its detail for the journal and whether to skip the host. */
@@ -52,16 +58,38 @@ export interface StepOutcome {
   readonly skipHost?: boolean;
 }
 
-const RETRIES = 5;
+/**
+ * How retryable driver failures are retried: exponential backoff from `firstSeconds`, at most
+ * `maxSeconds` apart, until `giveUpAfterSeconds` of driver time have passed since the first try.
+ * A cloud API that is away for a few minutes (a controller restarting during its own upgrade)
+ * is waited out; one away for longer stops the step with the driver's last error.
+ */
+export const RETRY_POLICY = {
+  firstSeconds: 1,
+  maxSeconds: 60,
+  giveUpAfterSeconds: 900,
+} as const;
 
-/** The driver call, retried with backoff (driver time) while its failure is retryable. */
-export async function retrying<T>(driver: Driver, call: () => Promise<T>): Promise<T> {
+/**
+ * The driver call, retried with backoff (driver time) while its failure is retryable and the
+ * policy's time is not up. `onWait` is told how long each failed try and its backoff took.
+ */
+export async function retrying<T>(
+  driver: Driver,
+  call: () => Promise<T>,
+  onWait?: (seconds: number) => void,
+): Promise<T> {
+  const started = driver.now();
   for (let attempt = 0; ; attempt++) {
+    const tried = driver.now();
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof DriverError) || !error.retryable || attempt >= RETRIES) throw error;
-      await driver.sleep(Math.min(60, 2 ** attempt));
+      if (!(error instanceof DriverError) || !error.retryable) throw error;
+      if (driver.now() - started >= RETRY_POLICY.giveUpAfterSeconds) throw error;
+      const wait = Math.min(RETRY_POLICY.maxSeconds, RETRY_POLICY.firstSeconds * 2 ** attempt);
+      onWait?.(driver.now() - tried + wait);
+      await driver.sleep(wait);
     }
   }
 }
@@ -159,7 +187,7 @@ async function runStepKind(c: ActionContext, step: Step): Promise<StepOutcome> {
 /** A driver call, retried while retryable, its failure typed. */
 async function call<T>(c: ActionContext, fn: () => Promise<T>, what?: 'reboot'): Promise<T> {
   try {
-    return await retrying(c.driver, fn);
+    return await retrying(c.driver, fn, c.onRetryWait);
   } catch (error) {
     if (what === 'reboot' && error instanceof DriverError && error.kind === 'failed')
       throw asFailure(error, 'ESC_HOST_LOST');
@@ -313,11 +341,14 @@ export async function migrateInstance(
   for (const [i, to] of tries.entries()) {
     const suffix = i === 0 ? instance : `${instance}/retry${i}`;
     try {
-      const started = await retrying(c.driver, () =>
-        c.driver.migrate(
-          { instance, mode, ...(to === undefined ? {} : { destination: to }) },
-          ctxOf(c, suffix),
-        ),
+      const started = await retrying(
+        c.driver,
+        () =>
+          c.driver.migrate(
+            { instance, mode, ...(to === undefined ? {} : { destination: to }) },
+            ctxOf(c, suffix),
+          ),
+        c.onRetryWait,
       );
       last = await watchMigration(c, started);
       if (last.state === 'completed') return last;
@@ -341,7 +372,7 @@ async function watchMigration(c: ActionContext, m: MigrationStatus): Promise<Mig
   while (status.state === 'queued' || status.state === 'running') {
     await c.driver.sleep(c.pollSeconds);
     const id = status.id;
-    status = await retrying(c.driver, () => c.driver.migrationStatus(id));
+    status = await retrying(c.driver, () => c.driver.migrationStatus(id), c.onRetryWait);
   }
   return status;
 }
@@ -551,7 +582,11 @@ export async function undoStep(
     }
     case 'disable-scheduling':
       try {
-        await retrying(driver, () => driver.setScheduling(op.host, { enabled: true }, ctxOf(c)));
+        await retrying(
+          driver,
+          () => driver.setScheduling(op.host, { enabled: true }, ctxOf(c)),
+          c.onRetryWait,
+        );
       } catch (error) {
         // Disabled by an operator for another reason meanwhile: theirs to enable, not ours.
         if (error instanceof DriverError && error.kind === 'rejected')

@@ -49,6 +49,7 @@ import {
   type StepFailure,
   type UndoContext,
 } from './actions.js';
+import { commitRun, getRun, moveRun, suspendRun } from './control.js';
 import { JournalWriter } from './journal.js';
 import type { EngineLog } from './log.js';
 import { MemoryLog } from './log.js';
@@ -65,7 +66,6 @@ import {
 } from './run-document.js';
 import {
   HOST_MACHINE,
-  RUN_MACHINE,
   STEP_MACHINE,
   transition,
   type HostOperation as HostOp,
@@ -299,7 +299,8 @@ export class Engine {
 
   /** Pause after the current steps. Works from any process: the executor sees it. */
   async suspend(runId: string): Promise<RunRecord> {
-    const run = await this.moveRun(runId, 'suspend', { by: this.owner });
+    const run = await this.io(() => suspendRun(this.store, runId, this.owner));
+    this.options.onProgress?.({ kind: 'run', run: runId, state: run.state });
     this.active.get(runId)?.wake();
     return run;
   }
@@ -324,7 +325,9 @@ export class Engine {
 
   /** Undo every executed step, newest wave first (after a failure or after success). */
   async rollback(runId: string): Promise<RunOutcome> {
-    await this.moveRun(runId, 'rollback', { by: this.owner });
+    // Rolling back already (the process that was doing it stopped): continue it.
+    if ((await this.getRun(runId)).state !== 'rolling-back')
+      await this.moveRun(runId, 'rollback', { by: this.owner });
     return this.drive(runId);
   }
 
@@ -337,23 +340,17 @@ export class Engine {
         'ESC_NO_BACKUP',
         `run ${runId} took no backups (campaign ${doc.campaign.name} lists no backup items): roll it back instead`,
       );
-    await this.moveRun(runId, 'restore', { by: this.owner });
+    if (run.state !== 'restoring') await this.moveRun(runId, 'restore', { by: this.owner });
     return this.drive(runId);
   }
 
   /** End the rollback window: the backups are deleted (marked so in the store). */
-  async commit(runId: string): Promise<RunRecord> {
-    const run = await this.moveRun(runId, 'commit', { by: this.owner });
-    const backups = await this.io(() => this.store.listBackups(runId));
-    for (const b of backups)
-      await this.io(() => this.store.markBackupDeleted(runId, b.host, b.ref));
-    return run;
+  commit(runId: string): Promise<RunRecord> {
+    return this.io(() => commitRun(this.store, runId, this.owner));
   }
 
-  async getRun(runId: string): Promise<RunRecord> {
-    const run = await this.io(() => this.store.getRun(runId));
-    if (!run) throw new EscalatorError('ESC_NOT_FOUND', `there is no run ${runId}`);
-    return run;
+  getRun(runId: string): Promise<RunRecord> {
+    return this.io(() => getRun(this.store, runId));
   }
 
   /** One guarded run transition, journaled. */
@@ -363,28 +360,16 @@ export class Engine {
     detail?: Json,
     errorCode?: ErrorCode,
   ): Promise<RunRecord> {
-    const run = await this.getRun(runId);
-    const t = transition(RUN_MACHINE, runId, run.state, op);
-    const next = await this.io(() =>
-      this.store.transitionRun(runId, {
-        from: t.from,
-        to: t.to,
-        entry: {
-          action: op,
-          ...(errorCode ? { errorCode } : {}),
-          ...(detail === undefined ? {} : { detail }),
-        },
-      }),
-    );
+    const next = await this.io(() => moveRun(this.store, runId, op, detail, errorCode));
     this.log.info(
       {
         run: runId,
-        campaign: run.campaignName,
+        campaign: next.campaignName,
         object: runId,
         action: op,
         ...(errorCode ? { code: errorCode } : {}),
       },
-      `run ${t.from} → ${t.to}`,
+      `run → ${next.state}`,
     );
     this.options.onProgress?.({ kind: 'run', run: runId, state: next.state });
     return next;
@@ -779,10 +764,11 @@ class Execution {
         ]);
         record = moved;
       } else if (record.state === 'failed' || record.state === 'timed-out') {
-        // The operator resumed: a failed step runs anew (a new key), a hung one is observed
-        // again under its own key first.
+        // The operator resumed: a failed step runs anew (a new key); a hung one is observed
+        // once more under its own key (it may just have been slow), and anew after that.
         const retry = RETRY[phase];
-        const attempt = record.state === 'failed' ? record.attempt + 1 : record.attempt;
+        const anew = record.state === 'failed' || timeoutsOf(record) >= 2;
+        const attempt = anew ? record.attempt + 1 : record.attempt;
         const [, moved] = await Promise.all([
           retry ? this.hostEntry(h, retry) : Promise.resolve(),
           this.moveStep(key, host, 'retry', { attempt }),
@@ -802,12 +788,16 @@ class Execution {
         continue;
       }
       if (result.kind === 'timeout') {
-        const message = `${step.kind} on ${host} ran past its ${step.timeoutSeconds}s timeout`;
+        const why = await this.diagnoseTimeout(host, step, record);
         await Promise.all([
-          this.hostEntry(h, 'fail', { step: key, code: 'ESC_STEP_TIMEOUT' }),
-          this.moveStep(key, host, 'time-out', { code: 'ESC_STEP_TIMEOUT', message }),
+          this.hostEntry(h, 'fail', { step: key, code: why.code }),
+          this.moveStep(key, host, 'time-out', {
+            code: why.code,
+            message: why.message,
+            detail: why.detail,
+          }),
         ]);
-        return { host, ok: false, code: 'ESC_STEP_TIMEOUT', message };
+        return { host, ok: false, code: why.code, message: why.message };
       }
       await Promise.all([
         this.hostEntry(h, 'fail', { step: key, code: result.failure.code }),
@@ -836,6 +826,11 @@ class Execution {
     return { host, ok: true };
   }
 
+  /**
+   * Runs one step under its timeout: past it, a hang. Driver time spent waiting out retryable
+   * driver failures (an API away for a while) extends the timeout: that is the infrastructure's
+   * outage, not the step's hang. When the step loses its race, the timer is cancelled.
+   */
   private async execute(
     h: PlannedHost,
     step: Step,
@@ -845,15 +840,67 @@ class Execution {
     | { kind: 'timeout' }
     | { kind: 'failed'; failure: StepFailure }
   > {
-    const ctx = this.actionContext(h, record);
+    let extension = 0;
+    const ctx: ActionContext = {
+      ...this.actionContext(h, record),
+      onRetryWait: (seconds) => {
+        extension += seconds;
+      },
+    };
+    const stop = new AbortController();
     const work = runStep(ctx, step).then(
       (o) => ({ kind: 'ok' as const, detail: o.detail as Json, skipHost: o.skipHost === true }),
       (error: unknown) => ({ kind: 'failed' as const, failure: asFailure(error) }),
     );
-    const timeout = this.driver
-      .sleep(step.timeoutSeconds)
-      .then(() => ({ kind: 'timeout' as const }));
-    return Promise.race([work, timeout]);
+    const timeout = (async () => {
+      let waited = 0;
+      for (;;) {
+        const left = step.timeoutSeconds + extension - waited;
+        if (left <= 0 || stop.signal.aborted) return { kind: 'timeout' as const };
+        await this.driver.sleep(left, stop.signal);
+        waited += left;
+      }
+    })();
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      stop.abort();
+    }
+  }
+
+  /**
+   * Why a step hung, as far as the host tells: a host that is down after its time is lost
+   * (ESC_HOST_LOST), anything else is a hang of the step (ESC_STEP_TIMEOUT).
+   */
+  private async diagnoseTimeout(
+    host: string,
+    step: Step,
+    record: StepRecord,
+  ): Promise<{ code: ErrorCode; message: string; detail: Json }> {
+    const timeouts = timeoutsOf(record) + 1;
+    const detail = { timeouts, attempt: record.attempt };
+    const stop = new AbortController();
+    const health = await Promise.race([
+      this.driver.health(host).then(
+        (x) => x.state,
+        () => undefined,
+      ),
+      this.driver.sleep(HEALTH_LOOK_SECONDS, stop.signal).then(() => undefined),
+    ]).finally(() => stop.abort());
+    if (health === 'down')
+      return {
+        code: 'ESC_HOST_LOST',
+        message: `${host} is down: it did not come back within the ${step.timeoutSeconds}s of its ${step.kind} step; repair or replace it, then resume, roll back or restore`,
+        detail,
+      };
+    return {
+      code: 'ESC_STEP_TIMEOUT',
+      message:
+        timeouts === 1
+          ? `${step.kind} on ${host} ran past its ${step.timeoutSeconds}s timeout (a hang); resume observes the same operation once more before starting it anew`
+          : `${step.kind} on ${host} ran past its ${step.timeoutSeconds}s timeout again; resume starts it anew (attempt ${record.attempt + 1})`,
+      detail,
+    };
   }
 
   private async recordBackup(host: string, detail: Json): Promise<void> {
@@ -893,7 +940,17 @@ class Execution {
     if (policy.action === 'continue' && failedSoFar <= policy.maxFailedHosts) {
       // Put the failed hosts back as they were and go on without them.
       const hosts = wave.hosts.filter((h) => real.some((f) => f.host === h.op.host));
-      await Promise.all(hosts.map((h) => this.compensateHost(h, 'rollback')));
+      const back = await Promise.all(hosts.map((h) => this.compensateHost(h, 'rollback')));
+      const stuck = back.filter((b) => !b.ok);
+      if (stuck.length > 0) {
+        // A failed host that cannot be put back is not left behind silently: stop here.
+        const why = stuck.map((b) => `${b.host}: ${b.message ?? b.code}`).join('; ');
+        const stuckCode = (stuck[0] as HostOutcome).code ?? 'ESC_STEP_FAILED';
+        const text = `${message} — and could not be put back (${why})`;
+        await this.move('fail', { hosts: stuck.map((b) => b.host), message: text }, stuckCode);
+        await this.move('halt');
+        return { run: this.run, error: { code: stuckCode, message: text } };
+      }
       this.doc = { ...this.doc, excluded: [...this.doc.excluded, ...real.map((f) => f.host)] };
       await this.saveDoc('exclude', { hosts: real.map((f) => f.host), code });
       this.log.warn(
@@ -1106,12 +1163,14 @@ class Execution {
       if (result.kind === 'ok') {
         if (step.kind === 'backup') await this.recordBackup(host, result.detail);
         await this.moveStep(key, host, 'succeed', { detail: result.detail });
-      } else if (result.kind === 'timeout')
+      } else if (result.kind === 'timeout') {
+        const why = await this.diagnoseTimeout(host, step, record);
         await this.moveStep(key, host, 'time-out', {
-          code: 'ESC_STEP_TIMEOUT',
-          message: `${step.kind} on ${host} ran past its timeout`,
+          code: why.code,
+          message: why.message,
+          detail: why.detail,
         });
-      else
+      } else
         await this.moveStep(key, host, 'fail', {
           code: result.failure.code,
           message: result.failure.message,
@@ -1191,6 +1250,18 @@ class Execution {
     await this.hostEntry(h, 'finish-rollback', { mode }, 'rolling-back');
     return { host, ok: true };
   }
+}
+
+/** Seconds to wait for a host's health when diagnosing a hang. */
+const HEALTH_LOOK_SECONDS = 60;
+
+/** How often the step's current attempt has timed out (journaled with its `time-out`). */
+function timeoutsOf(record: StepRecord): number {
+  const d = record.detail;
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) return 0;
+  const o = d as { readonly [key: string]: Json };
+  const t = o['timeouts'];
+  return typeof t === 'number' && o['attempt'] === record.attempt ? t : 0;
 }
 
 /** Every state but pending and skipped: the step's side effect may have happened. */
