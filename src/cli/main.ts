@@ -3,11 +3,12 @@
 import { buildProgram } from './program.js';
 import { exitCodeFor, reportError } from './errors.js';
 
-// `escalator plan … | head`: the reader has gone, so stop quietly instead of crashing on EPIPE.
+// `escalator plan … | head`: the reader has gone. Say nothing more, but finish the work: a
+// rollback must not stop half-way because a pager closed.
 for (const stream of [process.stdout, process.stderr])
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
-    process.exit();
+    stream.write = () => true;
   });
 
 try {

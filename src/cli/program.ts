@@ -23,6 +23,7 @@ import { formatComparison, formatFindings, formatPlan, formatViolation } from '.
 import { exitCodesHelp } from './errors.js';
 import { writeJson } from './json-out.js';
 import { withPlanningInput } from './planning-input.js';
+import { addRunCommands, demoRun } from './run-commands.js';
 
 const EXIT_HELP = exitCodesHelp();
 
@@ -261,9 +262,12 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('Generate a cloud, check it and plan an example campaign; compare the strategies.')
+    .description(
+      'Generate a cloud, check it, plan an example campaign (strategies compared), then carry it out on the digital twin and print the run report.',
+    )
     .option('--hosts <n>', 'hosts in the generated cloud', positiveInt('--hosts'), 100)
     .option('--seed <n>', 'seed', positiveInt('--seed'), 1)
+    .option('--db <path|url>', 'keep the run in this database (default: a temporary one)')
     .action(async (opts) => {
       checkCloudSize(opts.hosts, 1);
       const { compileCloud } = await import('../drivers/sim/compile-cloud.js');
@@ -283,12 +287,15 @@ export function buildProgram(): Command {
       print(`\nStrategies side by side:\n${formatComparison(plans)}`);
       const violation = verifyPlan(plans[0] as Plan, input);
       print(`\n${formatViolation(violation)}`);
-      print(
-        '\nNext: `escalator sim generate --hosts 100 --out my-cloud` writes these documents; `escalator plan --help` shows how to plan your own.',
-      );
       if (violation) throw new EscalatorError('ESC_PLAN_VIOLATION', formatViolation(violation));
+      print(`\nCarrying the campaign out on the digital twin (simulated time):`);
+      await demoRun(input, opts.db);
+      print(
+        '\nNext: `escalator sim generate --hosts 100 --out my-cloud` writes these documents; `escalator apply -i my-cloud/inventory.yaml -k my-cloud/catalog.yaml -c my-cloud/campaign.yaml` carries them out; `escalator rollback` undoes it.',
+      );
     });
 
+  addRunCommands(program);
   return program;
 }
 

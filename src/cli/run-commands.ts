@@ -1,0 +1,454 @@
+/**
+ * `escalator apply | status | suspend | resume | abort | rollback | restore | commit | report`:
+ * the engine's commands. Each opens the store and, when it acts on the cloud, the driver — the
+ * `sim` twin, persisted next to the database so that a killed `apply` resumes against the same
+ * world and a later `rollback` in another process sees it — then prints and exits with the code
+ * of what happened (docs/errors.md).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Command } from '@commander-js/extra-typings';
+import { Option } from '@commander-js/extra-typings';
+import { loadCampaign, loadCatalog } from '../campaign/index.js';
+import { openPersistentSim, type PersistentSim } from '../drivers/sim/persist.js';
+import { loadScenario } from '../drivers/sim/scenario-file.js';
+import { SimDriver, durationsFromCatalog } from '../drivers/sim/driver.js';
+import { hostname } from 'node:os';
+import { commitRun, suspendRun } from '../engine/control.js';
+import { Engine, type ProgressEvent, type RunOutcome } from '../engine/engine.js';
+import { jsonLog, type EngineLog } from '../engine/log.js';
+import { buildReport, type RunReport } from '../engine/report.js';
+import { readRunDocument } from '../engine/run-document.js';
+import {
+  EscalatorError,
+  STRATEGIES,
+  type Campaign,
+  type Catalog,
+  type Inventory,
+} from '../model/index.js';
+import {
+  DEFAULT_DB_PATH,
+  openStore,
+  parseTarget,
+  type RunRecord,
+  type Store,
+} from '../store/index.js';
+import { formatReport, formatRuns } from './format-run.js';
+import { loadPlanningInput } from './inputs.js';
+
+type Output = 'table' | 'json';
+
+interface CommonOptions {
+  readonly db?: string;
+  readonly log?: string;
+  readonly output: Output;
+}
+
+interface DriverOptions extends CommonOptions {
+  readonly twin?: string;
+  readonly scenario?: string;
+  readonly inventory?: string;
+}
+
+const outputOption = () =>
+  new Option('-o, --output <format>', 'table for people, json for programs')
+    .choices(['table', 'json'] as const)
+    .default('table' as const);
+
+/** Where the database is, so that the twin's state and the log sit beside it. */
+function stateFolder(db?: string): string {
+  const target = parseTarget(db);
+  return target.dialect === 'sqlite' ? dirname(target.path) : dirname(DEFAULT_DB_PATH);
+}
+
+const twinPath = (o: { db?: string; twin?: string }): string =>
+  o.twin ?? join(stateFolder(o.db), 'sim-twin.jsonl');
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, process.stdout.isTTY ? 2 : undefined)}\n`);
+}
+
+/** Everything a command holds open, closed in order whatever happens. */
+class Session {
+  store?: Store;
+  twin?: PersistentSim;
+  log?: EngineLog;
+
+  async close(): Promise<void> {
+    this.log?.flush();
+    if (this.twin) {
+      // At rest (nothing in flight), compact the twin's history so the next command opens fast.
+      if (this.twin.clock.pending === 0) this.twin.checkpoint();
+      this.twin.close();
+    }
+    await this.store?.close();
+  }
+}
+
+async function withSession<T>(work: (s: Session) => Promise<T>): Promise<T> {
+  const s = new Session();
+  try {
+    return await work(s);
+  } finally {
+    await s.close();
+  }
+}
+
+async function openTwin(
+  s: Session,
+  o: DriverOptions,
+  catalog: Catalog | undefined,
+  inventory: Inventory | undefined,
+): Promise<PersistentSim> {
+  const path = twinPath(o);
+  const scenario = o.scenario === undefined ? undefined : await loadScenario(o.scenario);
+  s.twin = await openPersistentSim(
+    path,
+    inventory === undefined
+      ? undefined
+      : {
+          inventory,
+          options: {
+            ...(scenario === undefined ? {} : { scenario }),
+            ...(catalog === undefined ? {} : { durations: durationsFromCatalog(catalog) }),
+          },
+        },
+  ).catch((error: unknown) => {
+    if (
+      inventory === undefined &&
+      error instanceof EscalatorError &&
+      /no sim state/.test(error.message)
+    )
+      throw new EscalatorError(
+        'ESC_USAGE',
+        `there is no simulated cloud at ${path} yet: give --inventory FILE to start one from an inventory`,
+      );
+    throw error;
+  });
+  return s.twin;
+}
+
+function engineFor(s: Session, o: CommonOptions, driver: PersistentSim, quiet = false): Engine {
+  if (!s.store) throw new EscalatorError('ESC_INTERNAL', 'the store is not open');
+  s.log = jsonLog(o.log ?? join(stateFolder(o.db), 'escalator.log'));
+  const progress = quiet || o.output === 'json' ? undefined : new Progress();
+  return new Engine({
+    store: s.store,
+    driver,
+    log: s.log,
+    ...(progress ? { onProgress: (e: ProgressEvent) => progress.show(e) } : {}),
+  });
+}
+
+/** Progress for a person: one line per wave and per problem; a live line on a terminal. */
+class Progress {
+  private readonly tty = process.stdout.isTTY === true;
+  private steps = 0;
+  private worst = 0;
+  private wave = '';
+
+  show(e: ProgressEvent): void {
+    switch (e.kind) {
+      case 'wave':
+        this.clear();
+        this.wave = `wave ${e.index + 1}/${e.of}`;
+        print(
+          `${e.direction === 'forward' ? '▶' : '◀'} ${this.wave}: ${e.hosts.length} host(s) ${e.hosts.slice(0, 6).join(', ')}${e.hosts.length > 6 ? ', …' : ''}`,
+        );
+        return;
+      case 'step':
+        this.steps++;
+        if (e.code) {
+          this.clear();
+          print(`  ✗ ${e.host}: ${e.message ?? e.code} [${e.code}]`);
+        } else this.live();
+        return;
+      case 'interruption':
+        this.worst = Math.max(this.worst, e.ms);
+        return;
+      case 'replan':
+        this.clear();
+        print(`  ↻ re-planned: ${e.reason}`);
+        return;
+      case 'run':
+        this.clear();
+        print(`run ${e.run}: ${e.state}`);
+        return;
+      case 'host':
+        return;
+    }
+  }
+
+  private live(): void {
+    if (!this.tty) return;
+    process.stdout.write(
+      `\r  ${this.wave} · ${this.steps} step changes · longest VNF interruption ${this.worst} ms   `,
+    );
+  }
+
+  private clear(): void {
+    if (this.tty) process.stdout.write('\r\x1b[K');
+  }
+}
+
+async function findRun(store: Store, id: string | undefined): Promise<RunRecord> {
+  if (id !== undefined) {
+    const run = await store.getRun(id);
+    if (!run)
+      throw new EscalatorError('ESC_NOT_FOUND', `there is no run ${id} in ${store.location}`);
+    return run;
+  }
+  const [latest] = await store.listRuns({ newestFirst: true, limit: 1 });
+  if (!latest)
+    throw new EscalatorError(
+      'ESC_NOT_FOUND',
+      `there is no run in ${store.location}: start one with \`escalator apply\``,
+    );
+  return latest;
+}
+
+async function finish(s: Session, o: CommonOptions, outcome: RunOutcome): Promise<void> {
+  const store = s.store as Store;
+  const report = await buildReport(
+    store,
+    await store.getRun(outcome.run.id).then((r) => r ?? outcome.run),
+  );
+  if (o.output === 'json')
+    printJson({ report, ...(outcome.error ? { error: outcome.error } : {}) });
+  else print(formatReport(report));
+  if (outcome.error) throw new EscalatorError(outcome.error.code, outcome.error.message);
+}
+
+export function addRunCommands(program: Command): void {
+  program
+    .command('apply')
+    .description(
+      'Carry a campaign out: plan it against the cloud, then execute wave by wave with every step journaled. Run it again after a crash: it continues the same run.',
+    )
+    .requiredOption('-c, --campaign <file>', 'Campaign document (YAML or JSON)')
+    .requiredOption('-k, --catalog <file>', 'Catalog document (YAML or JSON)')
+    .option(
+      '-i, --inventory <file>',
+      'start a simulated cloud (the digital twin) from this inventory; omit to use the one already started',
+    )
+    .addOption(
+      new Option('--target <driver>', 'what executes the steps')
+        .choices(['sim'] as const)
+        .default('sim' as const),
+    )
+    .addOption(
+      new Option('-s, --strategy <strategy>', 'how to form waves')
+        .choices(STRATEGIES)
+        .default('optimised' as const),
+    )
+    .option('--force', 'start although the check found blockers (the plan leaves those hosts out)')
+    .option('--db <path|url>', `SQLite file or postgres:// URL (default ${DEFAULT_DB_PATH})`)
+    .option('--twin <file>', 'the simulated cloud’s state file (default: beside the database)')
+    .option('--scenario <file>', 'faults for the simulated cloud (a Scenario document)')
+    .option(
+      '--log <file>',
+      'JSON-lines log (default: escalator.log beside the database; - for stderr)',
+    )
+    .addOption(outputOption())
+    .action(async (o) =>
+      withSession(async (s) => {
+        let catalog: Catalog;
+        let campaignInventory: Inventory;
+        let fresh: Inventory | undefined;
+        if (o.inventory !== undefined) {
+          const input = await loadPlanningInput({
+            inventory: o.inventory,
+            catalog: o.catalog,
+            campaign: o.campaign,
+          });
+          catalog = input.catalog;
+          fresh = input.inventory;
+          campaignInventory = input.inventory;
+          s.store = await openStore(o.db);
+          const twin = await openTwin(s, o, catalog, fresh);
+          return applyWith(s, o, twin, input.campaign, catalog);
+        }
+        catalog = await loadCatalog(o.catalog);
+        s.store = await openStore(o.db);
+        const twin = await openTwin(s, o, catalog, undefined);
+        campaignInventory = await twin.discover();
+        const campaign = await loadCampaign(o.campaign, { inventory: campaignInventory, catalog });
+        return applyWith(s, o, twin, campaign, catalog);
+      }),
+    );
+
+  async function applyWith(
+    s: Session,
+    o: DriverOptions & { strategy: (typeof STRATEGIES)[number]; force?: true },
+    twin: PersistentSim,
+    campaign: Awaited<ReturnType<typeof loadCampaign>>,
+    catalog: Catalog,
+  ): Promise<void> {
+    const engine = engineFor(s, o, twin);
+    const outcome = await engine.apply({
+      campaign,
+      catalog,
+      strategy: o.strategy,
+      force: o.force === true,
+    });
+    await finish(s, o, outcome);
+  }
+
+  const operation = (name: 'resume' | 'abort' | 'rollback' | 'restore', description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('[run]', 'run id (default: the latest run)')
+      .option('--db <path|url>', `SQLite file or postgres:// URL (default ${DEFAULT_DB_PATH})`)
+      .option('--twin <file>', 'the simulated cloud’s state file (default: beside the database)')
+      .option('--scenario <file>', 'faults for the simulated cloud (a Scenario document)')
+      .option(
+        '--log <file>',
+        'JSON-lines log (default: escalator.log beside the database; - for stderr)',
+      )
+      .addOption(outputOption())
+      .action(async (id: string | undefined, o) =>
+        withSession(async (s) => {
+          s.store = await openStore(o.db);
+          const run = await findRun(s.store, id);
+          const doc = readRunDocument(run.id, run.plan);
+          const twin = await openTwin(s, o, doc.catalog, undefined);
+          const engine = engineFor(s, o, twin);
+          await finish(s, o, await engine[name](run.id));
+        }),
+      );
+  operation('resume', 'Continue a suspended run; after a failure the failed step runs again.');
+  operation(
+    'abort',
+    'Stop the run: finish the current steps, put the hosts in progress back, restore the scale-up setting.',
+  );
+  operation(
+    'rollback',
+    'Undo the run (after a failure or after success): every executed step in reverse, wave by wave, under the same safety rules.',
+  );
+  operation('restore', 'Bring the upgraded hosts back from the backups taken before the change.');
+
+  /** A command that changes a run's state in the store only: any process may ask it. */
+  const storeOnly = (
+    name: 'suspend' | 'commit',
+    description: string,
+    act: (store: Store, run: string, by: string) => Promise<RunRecord>,
+    said: (run: RunRecord) => string,
+  ) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('[run]', 'run id (default: the latest run)')
+      .option('--db <path|url>', `SQLite file or postgres:// URL (default ${DEFAULT_DB_PATH})`)
+      .addOption(outputOption())
+      .action(async (id: string | undefined, o) =>
+        withSession(async (s) => {
+          s.store = await openStore(o.db);
+          const run = await findRun(s.store, id);
+          const next = await act(s.store, run.id, `${hostname()}/${process.pid}`);
+          if (o.output === 'json') printJson({ run: next.id, state: next.state });
+          else print(said(next));
+        }),
+      );
+  storeOnly(
+    'suspend',
+    'Pause the run after its current steps (the executing process sees it).',
+    suspendRun,
+    (r) => `run ${r.id}: ${r.state}`,
+  );
+  storeOnly(
+    'commit',
+    'End the rollback window: the run can no longer be rolled back; its backups are deleted.',
+    commitRun,
+    (r) => `run ${r.id}: ${r.state} — backups deleted, the rollback window is closed`,
+  );
+
+  program
+    .command('status')
+    .description('The runs in the database, or one run: its state, hosts, steps and interruptions.')
+    .argument('[run]', 'run id (default: list the runs)')
+    .option('--db <path|url>', `SQLite file or postgres:// URL (default ${DEFAULT_DB_PATH})`)
+    .addOption(outputOption())
+    .action(async (id: string | undefined, o) =>
+      withSession(async (s) => {
+        s.store = await openStore(o.db);
+        if (id === undefined) {
+          const runs = await s.store.listRuns({ newestFirst: true, limit: 50 });
+          if (o.output === 'json')
+            printJson(
+              runs.map((r) => ({
+                run: r.id,
+                campaign: r.campaignName,
+                state: r.state,
+                target: r.target,
+                createdAt: r.createdAt,
+                updatedAt: r.updatedAt,
+              })),
+            );
+          else print(formatRuns(runs));
+          return;
+        }
+        const report = await buildReport(s.store, await findRun(s.store, id));
+        if (o.output === 'json') printJson(report);
+        else print(formatReport(report));
+      }),
+    );
+
+  program
+    .command('report')
+    .description(
+      'The run report: hosts, migrations, measured interruption per VNF, step durations, predicted vs actual time.',
+    )
+    .argument('[run]', 'run id (default: the latest run)')
+    .option('--db <path|url>', `SQLite file or postgres:// URL (default ${DEFAULT_DB_PATH})`)
+    .addOption(outputOption())
+    .action(async (id: string | undefined, o) =>
+      withSession(async (s) => {
+        s.store = await openStore(o.db);
+        const report: RunReport = await buildReport(s.store, await findRun(s.store, id));
+        if (o.output === 'json') printJson(report);
+        else print(formatReport(report));
+      }),
+    );
+}
+
+/**
+ * The demo's run: the campaign carried out on an in-memory twin of the generated cloud, journaled
+ * to a database (a temporary SQLite file unless `db` is given), then the report.
+ */
+export async function demoRun(
+  input: { readonly inventory: Inventory; readonly catalog: Catalog; readonly campaign: Campaign },
+  db: string | undefined,
+): Promise<void> {
+  const folder = db === undefined ? await mkdtemp(join(tmpdir(), 'escalator-demo-')) : undefined;
+  try {
+    await withSession(async (s) => {
+      s.store = await openStore(db ?? join(folder as string, 'demo.db'));
+      const twin = new SimDriver(input.inventory, {
+        durations: durationsFromCatalog(input.catalog),
+      });
+      s.log = jsonLog(join(folder ?? stateFolder(db), 'escalator.log'));
+      const progress = new Progress();
+      const engine = new Engine({
+        store: s.store,
+        driver: twin,
+        log: s.log,
+        onProgress: (e) => progress.show(e),
+      });
+      const before = await twin.getScaleUp();
+      const outcome = await engine.apply({ campaign: input.campaign, catalog: input.catalog });
+      await finish(s, { output: 'table' }, outcome);
+      const after = await twin.getScaleUp();
+      print(
+        `Scale-up: ${JSON.stringify(before)} before, ${JSON.stringify(after)} after${JSON.stringify(before) === JSON.stringify(after) ? ' — put back exactly' : ' — DIFFERENT'}; side effects applied twice: ${twin.duplicates().length}.`,
+      );
+    });
+  } finally {
+    if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+  }
+}
