@@ -140,6 +140,8 @@ export interface ApplyInput {
 /** How a command left the run. */
 export interface RunOutcome {
   readonly run: RunRecord;
+  /** Something the operator should read that is not a failure (e.g. nothing to do). */
+  readonly note?: string;
   /** Set when the run stopped on a failure: what the operator must look at. */
   readonly error?: { readonly code: ErrorCode; readonly message: string };
 }
@@ -219,23 +221,23 @@ export class Engine {
    */
   async apply(input: ApplyInput): Promise<RunOutcome> {
     const digest = campaignDigest(input.campaign, input.catalog);
-    const existing = await this.io(() =>
-      this.store.listRuns({
-        campaignDigest: digest,
-        states: LIVE_STATES,
-        newestFirst: true,
-        limit: 1,
-      }),
+    const [latest] = await this.io(() =>
+      this.store.listRuns({ campaignDigest: digest, newestFirst: true, limit: 1 }),
     );
-    const found = existing[0];
-    if (found !== undefined) {
+    if (latest !== undefined && LIVE_STATES.includes(latest.state)) {
       this.log.info(
-        { run: found.id, campaign: found.campaignName, object: found.id, action: 'continue' },
-        `continuing run ${found.id} (${found.state})`,
+        { run: latest.id, campaign: latest.campaignName, object: latest.id, action: 'continue' },
+        `continuing run ${latest.id} (${latest.state})`,
       );
-      if (found.state === 'suspended' || found.state === 'suspended-by-error')
-        return this.outcome(found, 'the run is suspended: resume it, roll it back or abort it');
-      return this.drive(found.id);
+      if (latest.state === 'suspended' || latest.state === 'suspended-by-error')
+        return this.outcome(
+          latest,
+          `run ${latest.id} of campaign ${latest.campaignName} is ${latest.state}: resume it, roll it back or abort it (apply does not start a second run beside it)`,
+          'ESC_RUN_SUSPENDED',
+        );
+      // Killed between creating the run and starting it: finish starting it.
+      if (latest.state === 'planned' || latest.state === 'checked') await this.start(latest);
+      return this.drive(latest.id);
     }
     const inventory = await this.driver.discover();
     const strategy = input.strategy ?? 'optimised';
@@ -243,6 +245,16 @@ export class Engine {
       { inventory, catalog: input.catalog, campaign: input.campaign },
       { strategy },
     );
+    if (
+      latest !== undefined &&
+      (latest.state === 'completed' || latest.state === 'committed') &&
+      plan.summary.hosts === 0
+    )
+      // Carried out already (e.g. the process was killed after finishing): nothing to do.
+      return {
+        run: latest,
+        note: `campaign ${latest.campaignName} was carried out by run ${latest.id} (${latest.state}); every selected host is at its target versions: nothing to do`,
+      };
     const blockers = plan.findings.filter((f) => f.severity === 'blocker');
     if (blockers.length > 0 && !input.force)
       throw new EscalatorError(
@@ -281,13 +293,24 @@ export class Engine {
       { run: run.id, campaign: run.campaignName, object: run.id, action: 'create' },
       `run ${run.id} created: ${plan.summary.hosts} hosts in ${plan.summary.waves} waves`,
     );
-    await this.io(() => this.store.ensureSteps(run.id, newSteps(run.id, doc)));
-    await this.moveRun(run.id, 'check', {
-      findings: plan.findings.length,
-      blockers: blockers.length,
-    });
-    await this.moveRun(run.id, 'start', { driverTime: this.driver.now() });
+    await this.start(run, doc);
     return this.drive(run.id);
+  }
+
+  /**
+   * A created run's steps, its check and its start: each idempotent, so a process killed half-way
+   * through finishes them when it comes back.
+   */
+  private async start(run: RunRecord, known?: RunDocument): Promise<void> {
+    const doc = known ?? (await this.readDoc(run.id));
+    await this.io(() => this.store.ensureSteps(run.id, newSteps(run.id, doc)));
+    const blockers = doc.plan.findings.filter((f) => f.severity === 'blocker').length;
+    let state = run.state;
+    if (state === 'planned')
+      state = (
+        await this.moveRun(run.id, 'check', { findings: doc.plan.findings.length, blockers })
+      ).state;
+    if (state === 'checked') await this.moveRun(run.id, 'start', { driverTime: this.driver.now() });
   }
 
   /** Continue a suspended run (after a failure: the failed steps run again). */
@@ -334,7 +357,7 @@ export class Engine {
   /** Bring the hosts back from the backups taken before the change. */
   async restore(runId: string): Promise<RunOutcome> {
     const run = await this.getRun(runId);
-    const doc = readRunDocument(runId, run.plan);
+    const doc = await this.readDoc(runId);
     if (doc.campaign.backup.length === 0)
       throw new EscalatorError(
         'ESC_NO_BACKUP',
@@ -351,6 +374,11 @@ export class Engine {
 
   getRun(runId: string): Promise<RunRecord> {
     return this.io(() => getRun(this.store, runId));
+  }
+
+  /** The run's document: campaign, catalogue, plan and what re-planning changed. */
+  async readDoc(runId: string): Promise<RunDocument> {
+    return readRunDocument(runId, await this.io(() => this.store.getPlan(runId)));
   }
 
   /** One guarded run transition, journaled. */
@@ -400,7 +428,7 @@ export class Engine {
         );
     }
     const run = await this.getRun(runId);
-    const x = new Execution(this, this.options, run, readRunDocument(runId, run.plan));
+    const x = new Execution(this, this.options, run, await this.readDoc(runId));
     this.active.set(runId, x);
     const renew = setInterval(() => {
       void this.store.renewLease(runId, this.owner, ttl).catch(() => undefined);

@@ -63,7 +63,7 @@ const obj = (v: Json | undefined): { readonly [k: string]: Json } | undefined =>
     : undefined;
 
 export async function buildReport(store: Store, run: RunRecord): Promise<RunReport> {
-  const doc = readRunDocument(run.id, run.plan);
+  const doc = readRunDocument(run.id, await store.getPlan(run.id));
   const steps = await store.listSteps(run.id);
   const runEntries = await store.readJournal(run.id, { objectType: 'run' });
   const vnfEntries = await store.readJournal(run.id, { objectType: 'vnf' });

@@ -125,6 +125,12 @@ export const ERRORS = {
     meaning:
       "Another executor (process) holds the run's lease and is executing it; the message names it. Wait for it, or stop it first.",
   },
+  ESC_RUN_SUSPENDED: {
+    exit: 7,
+    http: 409,
+    meaning:
+      "The campaign's run is suspended (by an operator, or after a failure): resume it, roll it back or abort it. `apply` does not start a second run of the same campaign beside it.",
+  },
   ESC_NO_BACKUP: {
     exit: 2,
     http: 409,

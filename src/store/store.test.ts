@@ -646,7 +646,7 @@ describe.each(backends)('store on $name', (backend) => {
       plan: value,
       target: 'sim',
     });
-    expect((await store.getRun(run.id))?.plan).toEqual(value);
+    expect(await store.getPlan(run.id)).toEqual(value);
     await store.ensureSteps(run.id, [
       { key: 'k0', kind: 'install', idempotencyKey: `${run.id}:k0`, detail: value },
       { key: 'k1', kind: 'install', idempotencyKey: `${run.id}:k1`, detail: null },
@@ -729,7 +729,8 @@ describe.each(backends)('store on $name', (backend) => {
       plan: { stages: [1] },
       entry: { action: 'replan' },
     });
-    expect(replanned).toMatchObject({ revision: 1, plan: { stages: [1] }, state: 'planned' });
+    expect(replanned).toMatchObject({ revision: 1, state: 'planned' });
+    expect(await store.getPlan(run.id)).toEqual({ stages: [1] });
     await expectCode(
       store.replacePlan(run.id, { expectedRevision: 0, plan: {}, entry: { action: 'replan' } }),
       'ESC_STORE_CONFLICT',

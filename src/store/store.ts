@@ -240,15 +240,24 @@ export class Store {
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const row = await this.#read('reading a run', (db) =>
-      db.selectFrom('runs').selectAll().where('id', '=', runId).executeTakeFirst(),
+      db.selectFrom('runs').select(RUN_COLUMNS).where('id', '=', runId).executeTakeFirst(),
     );
     return row && toRun(row);
+  }
+
+  /** The run's plan, as it was created or last replaced. @throws ESC_NOT_FOUND */
+  async getPlan(runId: string): Promise<Json> {
+    const row = await this.#read('reading the plan of a run', (db) =>
+      db.selectFrom('runs').select('plan').where('id', '=', runId).executeTakeFirst(),
+    );
+    if (!row) throw new EscalatorError('ESC_NOT_FOUND', `there is no run ${runId}`);
+    return parseJson(row.plan);
   }
 
   /** Runs in creation order (oldest first unless `newestFirst`). */
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     const rows = await this.#read('listing runs', (db) => {
-      let query = db.selectFrom('runs').selectAll();
+      let query = db.selectFrom('runs').select(RUN_COLUMNS);
       if (filter.campaignDigest !== undefined)
         query = query.where('campaign_digest', '=', filter.campaignDigest);
       if (filter.campaignName !== undefined)
@@ -291,7 +300,7 @@ export class Store {
         .set({ state: transition.to, revision: current.revision + 1, updated_at: now })
         .where('id', '=', runId)
         .where('revision', '=', current.revision)
-        .returningAll()
+        .returning(RUN_COLUMNS)
         .executeTakeFirstOrThrow();
       await this.#journal(trx, runId, now, {
         ...transition.entry,
@@ -320,7 +329,7 @@ export class Store {
         .set({ plan, revision: current.revision + 1, updated_at: now })
         .where('id', '=', runId)
         .where('revision', '=', current.revision)
-        .returningAll()
+        .returning(RUN_COLUMNS)
         .executeTakeFirstOrThrow();
       await this.#journal(trx, runId, now, {
         ...replacement.entry,
@@ -840,8 +849,11 @@ export class Store {
   }
 
   /** The run's row, locked against concurrent writers until the transaction ends. */
-  async #lockRun(trx: Tx, runId: string): Promise<Selectable<RunsTable>> {
-    let query = trx.selectFrom('runs').selectAll().where('id', '=', runId);
+  async #lockRun(
+    trx: Tx,
+    runId: string,
+  ): Promise<Pick<Selectable<RunsTable>, 'state' | 'revision'>> {
+    let query = trx.selectFrom('runs').select(['state', 'revision']).where('id', '=', runId);
     if (this.dialect === 'postgres') query = query.forNoKeyUpdate();
     const row = await query.executeTakeFirst();
     if (!row) throw new EscalatorError('ESC_NOT_FOUND', `there is no run ${runId}`);
@@ -912,12 +924,23 @@ function parseJson(text: string): Json {
   return JSON.parse(text) as Json;
 }
 
-function toRun(row: Selectable<RunsTable>): RunRecord {
+/** A run's columns but its plan (megabytes at 10,000 hosts): read the plan with `getPlan`. */
+const RUN_COLUMNS = [
+  'id',
+  'campaign_name',
+  'campaign_digest',
+  'target',
+  'state',
+  'revision',
+  'created_at',
+  'updated_at',
+] as const;
+
+function toRun(row: Omit<Selectable<RunsTable>, 'plan'>): RunRecord {
   return {
     id: row.id,
     campaignName: row.campaign_name,
     campaignDigest: row.campaign_digest,
-    plan: parseJson(row.plan),
     target: row.target,
     state: row.state as RunState,
     revision: row.revision,

@@ -8,7 +8,6 @@ export interface RunRecord {
   readonly campaignName: string;
   /** sha256 of the compiled campaign: a host is done at this hash. */
   readonly campaignDigest: string;
-  readonly plan: Json;
   /** The driver's target: sim, openstack… */
   readonly target: string;
   readonly state: RunState;
