@@ -12,6 +12,7 @@ export function reportError(error: unknown): void {
   if (error instanceof CommanderError) return; // commander has printed its message already
   if (error instanceof EscalatorError) {
     process.stderr.write(`error ${error.code}: ${error.message}\n`);
+    for (const detail of error.details) process.stderr.write(`  ${detail}\n`);
     return;
   }
   const message = error instanceof Error ? error.message : String(error);

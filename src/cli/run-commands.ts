@@ -82,8 +82,9 @@ class Session {
   async close(): Promise<void> {
     this.log?.flush();
     if (this.twin) {
-      // At rest (nothing in flight), compact the twin's history so the next command opens fast.
-      if (this.twin.clock.pending === 0) this.twin.checkpoint();
+      // At rest (nothing in flight), compact the twin's history so the next command opens fast;
+      // `checkpoint` writes nothing when something is still running.
+      this.twin.checkpoint();
       this.twin.close();
     }
     await this.store?.close();
@@ -219,8 +220,12 @@ async function finish(s: Session, o: CommonOptions, outcome: RunOutcome): Promis
     await store.getRun(outcome.run.id).then((r) => r ?? outcome.run),
   );
   if (o.output === 'json')
-    printJson({ report, ...(outcome.error ? { error: outcome.error } : {}) });
-  else print(formatReport(report));
+    printJson({
+      report,
+      ...(outcome.note ? { note: outcome.note } : {}),
+      ...(outcome.error ? { error: outcome.error } : {}),
+    });
+  else print(`${outcome.note ? `${outcome.note}\n\n` : ''}${formatReport(report)}`);
   if (outcome.error) throw new EscalatorError(outcome.error.code, outcome.error.message);
 }
 
@@ -316,7 +321,7 @@ export function addRunCommands(program: Command): void {
         withSession(async (s) => {
           s.store = await openStore(o.db);
           const run = await findRun(s.store, id);
-          const doc = readRunDocument(run.id, run.plan);
+          const doc = readRunDocument(run.id, await s.store.getPlan(run.id));
           const twin = await openTwin(s, o, doc.catalog, undefined);
           const engine = engineFor(s, o, twin);
           await finish(s, o, await engine[name](run.id));
