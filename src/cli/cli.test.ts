@@ -3,51 +3,28 @@
  * (`node dist/cli/main.js`, built once by src/cli/testing/build.ts) in a temporary folder and
  * checks what an operator sees: exit code, stdout, stderr.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
 import { ERRORS } from '../model/index.js';
+import { MAIN, ROOT, cleanEnv, runEscalator, stackTraceIn, type CliRun } from './testing/run.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = CliRun;
 
 let dir = '';
 
 /** Runs `escalator …args` in the test folder; never rejects, whatever the exit code. */
 function escalator(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [MAIN, ...args],
-      { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: cleanEnv() },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-function cleanEnv(): NodeJS.ProcessEnv {
-  const { ESCALATOR_DEBUG: _debug, ...env } = process.env;
-  return { ...env, NO_COLOR: '1' };
+  return runEscalator(dir, args);
 }
 
 /** A stack trace shows as lines `    at …`; the operator must never see one. */
 function expectNoStackTrace(expect: ExpectStatic, run: Run): void {
-  expect(run.stderr).not.toMatch(/^ {4}at /m);
-  expect(run.stdout).not.toMatch(/^ {4}at /m);
+  expect(stackTraceIn(run)).toBe(false);
 }
 
 const read = (file: string) => readFile(join(dir, file), 'utf8');

@@ -25,6 +25,21 @@ describe('the --db value', () => {
     expect(parseTarget('sqlite::memory:')).toEqual({ dialect: 'sqlite', path: ':memory:' });
   });
 
+  it('takes synchronous=normal|full from a sqlite: URL (NORMAL when not said)', () => {
+    expect(parseTarget('sqlite:runs.db?synchronous=full')).toEqual({
+      dialect: 'sqlite',
+      path: 'runs.db',
+      synchronous: 'full',
+    });
+    expect(parseTarget('sqlite:///abs/runs.db?synchronous=NORMAL')).toEqual({
+      dialect: 'sqlite',
+      path: '/abs/runs.db',
+      synchronous: 'normal',
+    });
+    for (const bad of ['sqlite:runs.db?synchronous=off', 'sqlite:runs.db?journal=delete'])
+      expect(() => parseTarget(bad), bad).toThrow(/synchronous/);
+  });
+
   it('reads postgres:// and postgresql:// URLs as PostgreSQL', () => {
     expect(parseTarget('postgres://u:p@db:5432/esc')).toEqual({
       dialect: 'postgres',

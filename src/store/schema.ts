@@ -11,7 +11,6 @@ export interface RunsTable {
   campaign_name: string;
   /** sha256 of the compiled campaign: the run's idempotency key. */
   campaign_digest: string;
-  plan: string;
   target: string;
   state: string;
   revision: number;
@@ -75,8 +74,15 @@ export interface MigrationsTable {
   applied_at: string;
 }
 
+/** A run's plan, apart from the run's row (migration 0002): read only when needed. */
+export interface RunPlansTable {
+  run_id: string;
+  plan: string;
+}
+
 export interface Database {
   runs: RunsTable;
+  run_plans: RunPlansTable;
   steps: StepsTable;
   journal: JournalTable;
   backups: BackupsTable;

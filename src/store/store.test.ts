@@ -20,14 +20,26 @@ import type {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Clock, RandomSource } from '../model/index.js';
 import { EscalatorError } from '../model/index.js';
+import { sql } from 'kysely';
+import { connect, parseTarget } from './connect.js';
 import { MIGRATIONS, openStore, StoreConflictError } from './index.js';
+import { migrate } from './migrations.js';
 import type { NewStep, Store, StoreOptions } from './index.js';
 import { createDatabase, freePort } from './testing/postgres.js';
 import type { TestDatabase } from './testing/postgres.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MIGRATION_NAMES = Object.keys(MIGRATIONS).sort();
-const TABLES = ['backups', 'escalator_migrations', 'guards', 'journal', 'leases', 'runs', 'steps'];
+const TABLES = [
+  'backups',
+  'escalator_migrations',
+  'guards',
+  'journal',
+  'leases',
+  'run_plans',
+  'runs',
+  'steps',
+];
 
 interface Databases {
   /** The database most tests share (runs keep them apart). */
@@ -217,6 +229,33 @@ describe.each(backends)('store on $name', (backend) => {
     // The reopened store works on the migrated schema.
     const run = await newRun(second);
     expect((await second.getRun(run.id))?.state).toBe('planned');
+  });
+
+  it('a database of the first schema keeps its runs and plans when migrated (0002_run_plans)', async () => {
+    const target = await databases.fresh();
+    // The database as Escalator 0001 left it: its schema, a run with its plan in the row.
+    const old = await connect(parseTarget(target), { busyTimeoutMs: 50, poolSize: 1, plugins: [] });
+    try {
+      await migrate(
+        (fn) => old.db.transaction().execute(fn),
+        () => '2026-11-25T10:00:00.000Z',
+        { getMigrations: () => Promise.resolve({ '0001_initial': MIGRATIONS['0001_initial']! }) },
+      );
+      await sql`insert into runs (id, campaign_name, campaign_digest, plan, target, state, revision, created_at, updated_at)
+        values ('01OLD', 'old', 'sha256:old', '{"kept":[1,2]}', 'sim', 'completed', 3, 'x', 'y')`.execute(
+        old.db,
+      );
+    } finally {
+      await old.db.destroy();
+    }
+    const upgraded = await openTracked(target);
+    expect(upgraded.migrated).toEqual(['0002_run_plans']);
+    expect(await upgraded.getRun('01OLD')).toMatchObject({ state: 'completed', revision: 3 });
+    expect(await upgraded.getPlan('01OLD')).toEqual({ kept: [1, 2] });
+    const runColumns = (await upgraded.db.introspection.getTables())
+      .find((t) => t.name === 'runs')!
+      .columns.map((c) => c.name);
+    expect(runColumns).not.toContain('plan');
   });
 
   it('two stores opening the same database at once both succeed and migrate once', async () => {
@@ -800,4 +839,25 @@ describe.each(backends)('store on $name', (backend) => {
       }
     },
   );
+});
+
+describe('SQLite durability', () => {
+  it('syncs at checkpoints by default and at every commit with ?synchronous=full', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'escalator-sync-'));
+    try {
+      const level = async (target: string): Promise<number> => {
+        const s = await openStore(target);
+        try {
+          const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(s.db);
+          return rows[0]?.synchronous ?? -1;
+        } finally {
+          await s.close();
+        }
+      };
+      expect(await level(join(folder, 'a.db'))).toBe(1); // NORMAL
+      expect(await level(`sqlite:${join(folder, 'b.db')}?synchronous=full`)).toBe(2); // FULL
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
 });

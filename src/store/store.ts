@@ -219,7 +219,6 @@ export class Store {
         id: this.#newId(),
         campaign_name: input.campaignName,
         campaign_digest: input.campaignDigest,
-        plan,
         target: input.target,
         state,
         revision: 0,
@@ -227,6 +226,7 @@ export class Store {
         updated_at: now,
       };
       await trx.insertInto('runs').values(row).execute();
+      await trx.insertInto('run_plans').values({ run_id: row.id, plan }).execute();
       await this.#journal(trx, row.id, now, {
         ...entry,
         objectType: 'run',
@@ -248,7 +248,7 @@ export class Store {
   /** The run's plan, as it was created or last replaced. @throws ESC_NOT_FOUND */
   async getPlan(runId: string): Promise<Json> {
     const row = await this.#read('reading the plan of a run', (db) =>
-      db.selectFrom('runs').select('plan').where('id', '=', runId).executeTakeFirst(),
+      db.selectFrom('run_plans').select('plan').where('run_id', '=', runId).executeTakeFirst(),
     );
     if (!row) throw new EscalatorError('ESC_NOT_FOUND', `there is no run ${runId}`);
     return parseJson(row.plan);
@@ -324,9 +324,10 @@ export class Store {
           { state: current.state, revision: current.revision },
         );
       const now = this.#now();
+      await trx.updateTable('run_plans').set({ plan }).where('run_id', '=', runId).execute();
       const row = await trx
         .updateTable('runs')
-        .set({ plan, revision: current.revision + 1, updated_at: now })
+        .set({ revision: current.revision + 1, updated_at: now })
         .where('id', '=', runId)
         .where('revision', '=', current.revision)
         .returning(RUN_COLUMNS)
@@ -499,19 +500,23 @@ export class Store {
     transition: StepTransition,
     detail: string | undefined,
   ): Promise<StepRecord> {
-    let select = trx
-      .selectFrom('steps')
-      .select(['state', 'attempt'])
-      .where('run_id', '=', runId)
-      .where('key', '=', key);
-    if (this.dialect === 'postgres') select = select.forNoKeyUpdate();
-    const current = await select.executeTakeFirst();
-    if (!current) throw new EscalatorError('ESC_NOT_FOUND', `run ${runId} has no step ${key}`);
-    if (!transition.from.includes(current.state as StepState))
-      throw new StoreConflictError(
-        `step ${key} of run ${runId} is ${current.state}, not ${transition.from.join(' or ')}: it changed under you`,
-        { state: current.state },
-      );
+    // One expected state (the engine's case): the guarded update is the check; otherwise read
+    // the state first, locked.
+    const [only] = transition.from;
+    let from: string | undefined = transition.from.length === 1 ? only : undefined;
+    if (from === undefined) {
+      let select = trx
+        .selectFrom('steps')
+        .select(['state'])
+        .where('run_id', '=', runId)
+        .where('key', '=', key);
+      if (this.dialect === 'postgres') select = select.forNoKeyUpdate();
+      const current = await select.executeTakeFirst();
+      if (!current) throw new EscalatorError('ESC_NOT_FOUND', `run ${runId} has no step ${key}`);
+      if (!transition.from.includes(current.state as StepState))
+        throw this.#stepConflict(runId, key, current.state, transition);
+      from = current.state;
+    }
     const now = this.#now();
     const to = transition.to;
     const row = await trx
@@ -527,18 +532,41 @@ export class Store {
       })
       .where('run_id', '=', runId)
       .where('key', '=', key)
-      .where('state', '=', current.state)
+      .where('state', '=', from)
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    if (row === undefined) {
+      // Not in the expected state: say in which, or that there is no such step.
+      const found = await trx
+        .selectFrom('steps')
+        .select(['state'])
+        .where('run_id', '=', runId)
+        .where('key', '=', key)
+        .executeTakeFirst();
+      if (!found) throw new EscalatorError('ESC_NOT_FOUND', `run ${runId} has no step ${key}`);
+      throw this.#stepConflict(runId, key, found.state, transition);
+    }
     await this.#journal(trx, runId, now, {
       ...transition.entry,
       errorCode: transition.entry.errorCode ?? transition.errorCode,
       objectType: 'step',
       objectId: key,
-      from: current.state,
+      from,
       to,
     });
     return toStep(row);
+  }
+
+  #stepConflict(
+    runId: string,
+    key: string,
+    state: string,
+    transition: StepTransition,
+  ): StoreConflictError {
+    return new StoreConflictError(
+      `step ${key} of run ${runId} is ${state}, not ${transition.from.join(' or ')}: it changed under you`,
+      { state },
+    );
   }
 
   // ------------------------------------------------------------------------------- journal
@@ -924,7 +952,7 @@ function parseJson(text: string): Json {
   return JSON.parse(text) as Json;
 }
 
-/** A run's columns but its plan (megabytes at 10,000 hosts): read the plan with `getPlan`. */
+/** A run's columns (its plan, megabytes at 10,000 hosts, is apart: `getPlan`). */
 const RUN_COLUMNS = [
   'id',
   'campaign_name',
@@ -936,7 +964,7 @@ const RUN_COLUMNS = [
   'updated_at',
 ] as const;
 
-function toRun(row: Omit<Selectable<RunsTable>, 'plan'>): RunRecord {
+function toRun(row: Selectable<RunsTable>): RunRecord {
   return {
     id: row.id,
     campaignName: row.campaign_name,

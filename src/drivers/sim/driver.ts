@@ -258,6 +258,8 @@ export class SimDriver implements Driver {
   private readonly appliedByKey = new Map<string, number>();
   private readonly appliedByKind = new Map<SideEffectKind, number>();
   private readonly migrations = new Map<string, Migration>();
+  /** The migrations queued or running (a host going down fails them without scanning all). */
+  private readonly inFlight = new Set<Migration>();
   private readonly notices: NoticeRecord[] = [];
   private migrationCount = 0;
   private backupCount = 0;
@@ -344,8 +346,7 @@ export class SimDriver implements Driver {
     if (this.clock.hasOwnEvents()) return 'operations are still running on the virtual clock';
     for (const [key, o] of this.outcomes)
       if (o.settled === undefined) return `the ${o.kind} under key ${key} has not ended`;
-    for (const m of this.migrations.values())
-      if (m.state === 'queued' || m.state === 'running') return `${m.id} is ${m.state}`;
+    for (const m of this.inFlight) return `${m.id} is ${m.state}`;
     return undefined;
   }
 
@@ -624,6 +625,7 @@ export class SimDriver implements Driver {
       timers: [],
     };
     this.migrations.set(id, m);
+    this.inFlight.add(m);
     instance.migrationId = id;
     // Like Nova's 202: the scheduler decides later (at the same virtual time).
     m.timers.push(this.clock.after(0, () => this.schedule(m)));
@@ -700,6 +702,7 @@ export class SimDriver implements Driver {
     for (const t of m.timers) t.cancel();
     m.timers = [];
     m.state = state;
+    this.inFlight.delete(m);
     if (error !== undefined) m.error = error;
     instance.migrationId = undefined;
     instance.blackout = false;
@@ -846,6 +849,12 @@ export class SimDriver implements Driver {
         const from = h.components.get(action.component);
         h.components.set(action.component, action.version);
         h.config++;
+        // A package manager that installed the component clears its earlier failure's alarm.
+        const failed = `installing ${action.component} `;
+        if (h.alarms.some((a) => a.code === 'package-install-failed'))
+          h.alarms = h.alarms.filter(
+            (a) => a.code !== 'package-install-failed' || !a.message.startsWith(failed),
+          );
         return {
           ok: true,
           output: `${action.component}: ${from ?? 'not installed'} → ${action.version}`,
@@ -874,11 +883,8 @@ export class SimDriver implements Driver {
     h.state = 'down';
     this.world.refreshHost(h, this.clock.now());
     // Migrations from or to a host that goes down fail.
-    for (const m of this.migrations.values())
-      if (
-        (m.state === 'queued' || m.state === 'running') &&
-        (m.source === h.name || m.destination === h)
-      )
+    for (const m of [...this.inFlight])
+      if (m.source === h.name || m.destination === h)
         this.finish(m, 'failed', `${h.name} went down during the migration`);
     if (this.faults.neverReturns(h.name)) {
       h.alarms = [
