@@ -146,11 +146,19 @@ export interface ServiceSample {
   readonly interruptions: readonly { readonly at: number; readonly ms: number }[];
 }
 
+/** What part of the inventory a caller needs. */
+export interface DiscoveryScope {
+  readonly hosts: readonly string[];
+}
+
 export interface Driver {
   readonly name: string;
 
-  /** The inventory as it is now. */
-  discover(): Promise<Inventory>;
+  /**
+   * The inventory as it is now. With `scope`, the caller needs only those hosts and the
+   * instances on them (a driver may return more): the engine's look at a wave before it starts.
+   */
+  discover(scope?: DiscoveryScope): Promise<Inventory>;
 
   getScheduling(host: string): Promise<SchedulingState>;
   /** Enable or disable scheduling; never re-enables a host disabled for another reason. */
@@ -197,4 +205,9 @@ export interface Driver {
    * not stretch simulated time. Elsewhere it simply runs `work`.
    */
   busy<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * The caller has nothing in flight on this driver (the engine calls it between waves): a
+   * driver that keeps state of its own may save it now. Optional.
+   */
+  settled?(): void;
 }

@@ -367,12 +367,43 @@ export async function migrateInstance(
   return last as MigrationStatus;
 }
 
-async function watchMigration(c: ActionContext, m: MigrationStatus): Promise<MigrationStatus> {
+/** The longest wait between two looks at a migration, in seconds. */
+const MAX_POLL_SECONDS = 60;
+
+/**
+ * Watches a migration to its end without asking more than needed: a queued one is looked at
+ * less and less often (×1.5, up to 30 s); a running one whose progress is reported is next looked
+ * at when, at the rate seen between two looks, it should be done; otherwise every `pollSeconds`.
+ * Hundreds of migrations at once poll the cloud's API a few times each, not every 5 s.
+ */
+export async function watchMigration(
+  c: ActionContext,
+  m: MigrationStatus,
+): Promise<MigrationStatus> {
   let status = m;
+  let wait = c.pollSeconds;
+  let seen: { readonly at: number; readonly progress: number } | undefined;
   while (status.state === 'queued' || status.state === 'running') {
-    await c.driver.sleep(c.pollSeconds);
+    await c.driver.sleep(wait);
     const id = status.id;
     status = await retrying(c.driver, () => c.driver.migrationStatus(id), c.onRetryWait);
+    const now = c.driver.now();
+    if (status.state === 'queued') {
+      wait = Math.min(wait * 1.5, 30);
+      continue;
+    }
+    const p = status.progress;
+    if (status.state !== 'running' || p === undefined || p <= 0 || p >= 1) {
+      wait = c.pollSeconds;
+      seen = undefined;
+      continue;
+    }
+    const rate = seen === undefined ? 0 : (p - seen.progress) / (now - seen.at);
+    wait =
+      rate > 0
+        ? Math.min(MAX_POLL_SECONDS, Math.max(c.pollSeconds, (1 - p) / rate + 0.5))
+        : c.pollSeconds;
+    seen = { at: now, progress: p };
   }
   return status;
 }

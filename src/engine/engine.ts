@@ -644,6 +644,8 @@ class Execution {
       });
       const outcomes = await Promise.all(todo.map((h) => this.forwardHost(h)));
       const overBudget = await this.probe();
+      // Nothing in flight between waves: a driver with state of its own may save it.
+      this.driver.settled?.();
       const failed = outcomes.filter((o) => !o.ok && !o.stopped);
       if (failed.length > 0) {
         const r = await this.onFailures(failed, wave);
@@ -1045,7 +1047,13 @@ class Execution {
 
   /** Why the world no longer matches the wave's plan, or undefined when it does. */
   private async worldChanged(wave: PlannedWave): Promise<string | undefined> {
-    const inventory = await retrying(this.driver, () => this.driver.discover());
+    const hosts = new Set<string>();
+    for (const h of wave.hosts) {
+      hosts.add(h.op.host);
+      for (const a of h.op.instanceActions) if (a.to !== undefined) hosts.add(a.to);
+    }
+    const scope = { hosts: [...hosts] };
+    const inventory = await retrying(this.driver, () => this.driver.discover(scope));
     return describeChange(inventory, wave);
   }
 
@@ -1145,6 +1153,7 @@ class Execution {
       });
       const outcomes = await Promise.all(group.map((h) => this.compensateHost(h, mode)));
       await this.probe();
+      this.driver.settled?.();
       failures.push(...outcomes.filter((o) => !o.ok));
       if (failures.length > 0) break;
     }
@@ -1231,13 +1240,22 @@ class Execution {
         ? await this.engine.io(() => this.store.listBackups(this.id, { host }))
         : [];
     const backup = backups[0];
-    let where: Map<string, string> | undefined;
+    // Where the host's instances are: looked up on the host and its planned destinations
+    // first; the whole inventory only for one that went elsewhere (a scheduler's choice).
+    let near: Map<string, string> | undefined;
+    let everywhere: Map<string, string> | undefined;
+    const hostsOf = async (scope?: { hosts: string[] }) => {
+      const inv = await retrying(this.driver, () => this.driver.discover(scope));
+      return new Map(inv.instances.map((x) => [x.name, x.host]));
+    };
     const whereIs = async (instance: string): Promise<string | undefined> => {
-      if (where === undefined) {
-        const inv = await retrying(this.driver, () => this.driver.discover());
-        where = new Map(inv.instances.map((x) => [x.name, x.host]));
-      }
-      return where.get(instance);
+      near ??= await hostsOf({
+        hosts: [host, ...h.op.instanceActions.flatMap((a) => (a.to === undefined ? [] : [a.to]))],
+      });
+      const found = near.get(instance);
+      if (found !== undefined) return found;
+      everywhere ??= await hostsOf();
+      return everywhere.get(instance);
     };
     const seenPhase = new Set<string>();
     for (const s of todo) {

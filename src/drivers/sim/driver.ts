@@ -28,6 +28,7 @@ import { CATALOG_DEFAULTS } from '../../campaign/defaults.js';
 import {
   DriverError,
   type BackupItem,
+  type DiscoveryScope,
   type DriverFailureKind,
   type BackupRef,
   type Driver,
@@ -197,6 +198,9 @@ const CHANGES_WORLD: Readonly<Record<DriverOperation, boolean>> = {
   probe: false,
 };
 
+/** How many of the latest maintenance notices the twin remembers (see `vnfmNotices`). */
+export const NOTICES_KEPT = 10_000;
+
 /** A caller's wait: not one of the twin's own events (see clock.ts, position). */
 const EXTERNAL: EventOptions = { external: true };
 
@@ -220,7 +224,8 @@ export interface SimState {
     readonly value?: unknown;
     readonly error?: SavedError;
   }[];
-  readonly appliedByKey: readonly (readonly [string, number])[];
+  /** Keys applied more than once (a bug of the twin's; every other key was applied once). */
+  readonly appliedTwice: readonly (readonly [string, number])[];
   readonly appliedByKind: readonly (readonly [SideEffectKind, number])[];
   readonly migrations: readonly {
     readonly id: string;
@@ -260,7 +265,7 @@ export class SimDriver implements Driver {
   private readonly migrations = new Map<string, Migration>();
   /** The migrations queued or running (a host going down fails them without scanning all). */
   private readonly inFlight = new Set<Migration>();
-  private readonly notices: NoticeRecord[] = [];
+  private notices: NoticeRecord[] = [];
   private migrationCount = 0;
   private backupCount = 0;
   private journal: SimJournal | undefined;
@@ -307,6 +312,9 @@ export class SimDriver implements Driver {
     return this.clock.busy(work);
   }
 
+  /** Nothing to save: a plain twin lives in memory (the persistent one checkpoints here). */
+  settled(): void {}
+
   /** Resolves once no event is left and the system is quiescent (tests). */
   runUntilIdle(): Promise<void> {
     return this.clock.runUntilIdle();
@@ -329,9 +337,15 @@ export class SimDriver implements Driver {
     return [...this.appliedByKey].filter(([, n]) => n > 1).map(([k]) => k);
   }
 
-  /** Maintenance notices the VNFMs received, in order. */
+  /** Maintenance notices the VNFMs received, in order (at least the last `NOTICES_KEPT`). */
   vnfmNotices(): readonly NoticeRecord[] {
     return this.notices;
+  }
+
+  private keepNotice(record: NoticeRecord): void {
+    this.notices.push(record);
+    // Bounded: a 10,000-host campaign sends hundreds of thousands of notices.
+    if (this.notices.length > 2 * NOTICES_KEPT) this.notices = this.notices.slice(-NOTICES_KEPT);
   }
 
   // ---------------------------------------------------------------- persistence
@@ -363,7 +377,7 @@ export class SimDriver implements Driver {
           ? { key, kind: o.kind, request: o.request, value: settled.value }
           : { key, kind: o.kind, request: o.request, error: saveError(settled.error) };
       }),
-      appliedByKey: [...this.appliedByKey],
+      appliedTwice: [...this.appliedByKey].filter(([, n]) => n !== 1),
       appliedByKind: [...this.appliedByKind],
       migrations: [...this.migrations.values()].map((m) => ({
         id: m.id,
@@ -403,7 +417,8 @@ export class SimDriver implements Driver {
             : { ok: false, error: loadError(o.error) },
       });
     }
-    for (const [key, n] of state.appliedByKey) this.appliedByKey.set(key, n);
+    for (const o of state.outcomes) this.appliedByKey.set(o.key, 1);
+    for (const [key, n] of state.appliedTwice) this.appliedByKey.set(key, n);
     for (const [kind, n] of state.appliedByKind) this.appliedByKind.set(kind, n);
     for (const m of state.migrations)
       this.migrations.set(m.id, {
@@ -419,7 +434,7 @@ export class SimDriver implements Driver {
         duration: m.duration,
         timers: [],
       });
-    this.notices.push(...state.notices);
+    this.notices = [...state.notices];
     this.migrationCount = state.migrationCount;
     this.backupCount = state.backupCount;
   }
@@ -531,8 +546,10 @@ export class SimDriver implements Driver {
 
   // ---------------------------------------------------------------- discovery
 
-  discover(): Promise<Inventory> {
-    return this.call('discover', 'sim', [], () => Promise.resolve(this.world.toInventory()));
+  discover(scope?: DiscoveryScope): Promise<Inventory> {
+    return this.call('discover', 'sim', scope === undefined ? [] : [scope], () =>
+      Promise.resolve(this.world.toInventory(scope && new Set(scope.hosts))),
+    );
   }
 
   getScheduling(host: string): Promise<SchedulingState> {
@@ -994,12 +1011,12 @@ export class SimDriver implements Driver {
           await this.clock.sleep(this.cost.apiStepSeconds + hang);
           const answer: VnfmAnswer =
             behaviour.answer === 'silent' ? { kind: 'silent' } : { kind: 'ack' };
-          this.notices.push({ at: this.clock.now(), notice, answer });
+          this.keepNotice({ at: this.clock.now(), notice, answer });
           return answer;
         }
         const delay = (behaviour.delaySeconds ?? this.cost.apiStepSeconds) + hang;
         const answer = await this.answer(behaviour, delay, notice, vnf);
-        this.notices.push({ at: this.clock.now(), notice, answer });
+        this.keepNotice({ at: this.clock.now(), notice, answer });
         return answer;
       });
     });

@@ -9,9 +9,12 @@
  *   sim.close();
  *
  * The file is JSON lines. Line 1, the header: format and version, the initial inventory and the
- * options (scenario included), and after a checkpoint the saved state. Then one line per call
- * that changes the twin's state, written synchronously before the call acts, so that a SIGKILL
- * never loses a side effect that happened:
+ * options (scenario included), and after a checkpoint the clock and how many part lines follow:
+ * the saved state, in parts of at most `PART_ITEMS` entries each (a 10,000-host twin holds
+ * hundreds of thousands of outcomes: one line of it would pass V8's longest string). Then one
+ * line per call that changes the twin's state, in the order the calls acted, written at the
+ * latest when the caller next does its own I/O (`busy`: the engine's journal writes), so that a
+ * SIGKILL never loses a side effect the caller may have recorded:
  *
  *   {"t":302.5,"k":1,"op":"hostAction","a":["c1",{"kind":"reboot"},{"idempotencyKey":…}]}
  *
@@ -29,7 +32,9 @@
  * joins them. A torn last line (killed mid-write) is dropped; anything else wrong is an
  * `EscalatorError` (ESC_SIM_STATE) naming the file and the line.
  *
- * Persistence is opt-in: a plain `SimDriver` has no journal and pays nothing for it.
+ * Persistence is opt-in: a plain `SimDriver` has no journal and pays nothing for it. The engine
+ * tells the driver when nothing is in flight (`settled`, between waves); the twin then checkpoints
+ * once its log has grown by `CHECKPOINT_LINES` lines, so a restart replays little.
  */
 import {
   closeSync,
@@ -48,6 +53,7 @@ import { EscalatorError, type Inventory } from '../../model/index.js';
 import type {
   BackupItem,
   BackupRef,
+  DiscoveryScope,
   HostAction,
   MaintenanceNotice,
   MigrationRequest,
@@ -70,13 +76,37 @@ export interface SimInit {
   readonly options?: PersistentSimOptions;
 }
 
+/** Entries per part line of a saved state. */
+const PART_ITEMS = 20_000;
+
+/** Characters of held-back log lines that make the twin write them at once (see `flush`). */
+const FLUSH_CHARS = 1 << 20;
+
+/** Log lines after which a settled twin checkpoints (see `settled`). */
+export const CHECKPOINT_LINES = 20_000;
+
 interface Header {
   readonly format: typeof SIM_STATE_FORMAT;
   readonly version: number;
   readonly inventory: Inventory;
   readonly options: PersistentSimOptions;
-  readonly checkpoint?: { readonly clock: ClockPosition; readonly state: SimState };
+  /** After a checkpoint: the clock then, and the number of part lines after the header. */
+  readonly checkpoint?: { readonly clock: ClockPosition; readonly parts: number };
 }
+
+/** The saved state as the twin holds it, and as it is read back from the part lines. */
+interface Saved {
+  readonly clock: ClockPosition;
+  readonly state: SimState;
+}
+
+/** One part line of a saved state: a whole field, or a slice of one of its lists. */
+type Part =
+  | { readonly part: 'fields'; readonly value: Omit<SimState, ListField> }
+  | { readonly part: ListField; readonly items: readonly unknown[] };
+
+type ListField = 'outcomes' | 'migrations' | 'notices';
+const LIST_FIELDS: readonly ListField[] = ['outcomes', 'migrations', 'notices'];
 
 /** A line after the header: a call at a clock position, or the clock's move to one. */
 interface Entry {
@@ -88,6 +118,7 @@ interface Entry {
 
 interface ReadLog {
   readonly header: Header;
+  readonly saved?: Saved;
   readonly entries: readonly { readonly line: number; readonly entry: Entry }[];
   /** Bytes to keep: everything but a torn last line. */
   readonly keep: number;
@@ -117,11 +148,11 @@ export async function openPersistentSim(path: string, init?: SimInit): Promise<P
       throw stateError(
         `${path}: no sim state there; give the inventory (and options) to create a new twin`,
       );
-    writeAtomically(path, `${JSON.stringify(headerOf(init))}\n`);
+    writeAtomically(path, [`${JSON.stringify(headerOf(init))}\n`]);
   }
   const log = readLog(path);
   if (init !== undefined && !created) checkSameInit(path, log.header, init);
-  const sim = twinOf(path, log.header);
+  const sim = twinOf(path, log.header, log.saved);
   await sim.replay(log.entries);
   sim.attach(log.keep, log.unterminated);
   return sim;
@@ -134,7 +165,7 @@ export async function openPersistentSim(path: string, init?: SimInit): Promise<P
 export async function loadSimState(path: string): Promise<SimDriver> {
   if (!fileExists(path)) throw stateError(`${path}: no sim state there`);
   const log = readLog(path);
-  const sim = twinOf(path, log.header);
+  const sim = twinOf(path, log.header, log.saved);
   await sim.replay(log.entries);
   return sim;
 }
@@ -152,9 +183,9 @@ function fileExists(path: string): boolean {
 }
 
 /** The twin the header describes, its saved state put back. */
-function twinOf(path: string, header: Header): PersistentSim {
+function twinOf(path: string, header: Header, saved: Saved | undefined): PersistentSim {
   try {
-    return new PersistentSim(path, header);
+    return new PersistentSim(path, header, saved);
   } catch (error) {
     throw stateError(
       `${path}:1: the header's inventory, options or saved state are unusable (${describeIoError(error)})`,
@@ -225,10 +256,17 @@ function readLog(path: string): ReadLog {
   } catch (error) {
     throw stateError(`${path}: cannot read the sim state (${describeIoError(error)})`);
   }
-  const end = bytes.lastIndexOf(0x0a) + 1; // after the last newline
-  const text = bytes.subarray(0, end).toString('utf8');
-  const lines = text.length === 0 ? [] : text.slice(0, -1).split('\n');
-  const tail = bytes.subarray(end).toString('utf8');
+  // Lines are decoded one at a time: the file as one string could pass V8's longest string.
+  const lines: string[] = [];
+  let at = 0;
+  for (;;) {
+    const nl = bytes.indexOf(0x0a, at);
+    if (nl < 0) break;
+    lines.push(bytes.toString('utf8', at, nl));
+    at = nl + 1;
+  }
+  const end = at; // after the last newline
+  const tail = bytes.toString('utf8', end);
   let keep = end;
   let unterminated = false;
   // A last line without its newline: whole if it parses (a JSON object has no whole prefix),
@@ -240,10 +278,60 @@ function readLog(path: string): ReadLog {
   }
   if (lines.length === 0) throw stateError(`${path}: empty, not a sim state`);
   const header = parseHeader(path, lines[0] as string);
+  const parts = header.checkpoint?.parts ?? 0;
+  if (lines.length < 1 + parts)
+    throw stateError(
+      `${path}: the saved state has ${lines.length - 1} of its ${parts} part lines: the file was cut`,
+    );
+  const saved =
+    header.checkpoint === undefined
+      ? undefined
+      : { clock: header.checkpoint.clock, state: readParts(path, lines.slice(1, 1 + parts)) };
   const entries: { line: number; entry: Entry }[] = [];
-  for (let i = 1; i < lines.length; i++)
+  for (let i = 1 + parts; i < lines.length; i++)
     entries.push({ line: i + 1, entry: parseEntry(path, i + 1, lines[i] as string) });
-  return { header, entries, keep, unterminated };
+  return { header, ...(saved === undefined ? {} : { saved }), entries, keep, unterminated };
+}
+
+/** The saved state from its part lines (lines 2… of the file). */
+function readParts(path: string, lines: readonly string[]): SimState {
+  let fields: Omit<SimState, ListField> | undefined;
+  const lists: Record<ListField, unknown[]> = { outcomes: [], migrations: [], notices: [] };
+  lines.forEach((text, i) => {
+    const line = i + 2;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw stateError(
+        `${path}:${line}: corrupt part of the saved state (${describeIoError(error)})`,
+      );
+    }
+    if (!isObject(value)) throw stateError(`${path}:${line}: not a part of a saved state`);
+    const part = value['part'];
+    if (part === 'fields' && isObject(value['value']))
+      fields = value['value'] as unknown as Omit<SimState, ListField>;
+    else if (LIST_FIELDS.includes(part as ListField) && Array.isArray(value['items']))
+      for (const item of value['items'] as unknown[]) lists[part as ListField].push(item);
+    else throw stateError(`${path}:${line}: not a part of a saved state`);
+  });
+  if (fields === undefined) throw stateError(`${path}: the saved state has no fields part`);
+  return { ...fields, ...lists } as unknown as SimState;
+}
+
+/** The part lines of a saved state, each at most `PART_ITEMS` entries. */
+function partLines(state: SimState): string[] {
+  const { outcomes, migrations, notices, ...fields } = state;
+  const lines = [`${JSON.stringify({ part: 'fields', value: fields } satisfies Part)}\n`];
+  const lists: Record<ListField, readonly unknown[]> = { outcomes, migrations, notices };
+  for (const name of LIST_FIELDS) {
+    const items = lists[name];
+    for (let i = 0; i < items.length; i += PART_ITEMS)
+      lines.push(
+        `${JSON.stringify({ part: name, items: items.slice(i, i + PART_ITEMS) } satisfies Part)}\n`,
+      );
+  }
+  return lines;
 }
 
 function parses(text: string): boolean {
@@ -282,7 +370,14 @@ function parseHeader(path: string, text: string): Header {
     throw stateError(`${path}:1: the header's "options" is not an object`);
   const checkpoint = value['checkpoint'];
   if (checkpoint !== undefined) {
-    if (!isObject(checkpoint) || !isObject(checkpoint['state']) || !isPosition(checkpoint['clock']))
+    const parts = isObject(checkpoint) ? checkpoint['parts'] : undefined;
+    if (
+      !isObject(checkpoint) ||
+      !isPosition(checkpoint['clock']) ||
+      typeof parts !== 'number' ||
+      !Number.isInteger(parts) ||
+      parts < 1
+    )
       throw stateError(`${path}:1: the header's "checkpoint" is not a saved state`);
   }
   return value as unknown as Header;
@@ -318,13 +413,13 @@ function parseEntry(path: string, line: number, text: string): Entry {
 // ---------------------------------------------------------------- writing
 
 /** Write a whole file so that a crash leaves the old one or the new one, never half of it. */
-function writeAtomically(path: string, content: string): void {
+function writeAtomically(path: string, pieces: readonly string[]): void {
   const temp = `${path}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(path), { recursive: true });
     const fd = openSync(temp, 'w');
     try {
-      writeAll(fd, content);
+      for (const piece of pieces) writeAll(fd, piece);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -365,17 +460,20 @@ export class PersistentSim extends SimDriver {
   readonly path: string;
   private readonly header: Header;
   private fd: number | undefined;
+  private linesSinceCheckpoint = 0;
+  /** Log lines not written yet (see `flush`). */
+  private pending: string[] = [];
+  private pendingChars = 0;
 
   /** Use `openPersistentSim` or `loadSimState`. @throws when the header does not fit. */
-  constructor(path: string, header: Header) {
-    const start = header.checkpoint?.clock;
-    const clock = new VirtualClock(start?.time ?? 0);
+  constructor(path: string, header: Header, saved?: Saved) {
+    const clock = new VirtualClock(saved?.clock.time ?? 0);
     super(header.inventory, { ...header.options, clock });
     this.path = path;
     this.header = header;
-    if (header.checkpoint !== undefined && start !== undefined) {
-      this.restoreState(header.checkpoint.state);
-      clock.jumpTo(start.time, start.batches);
+    if (saved !== undefined) {
+      this.restoreState(saved.state);
+      clock.jumpTo(saved.clock.time, saved.clock.batches);
     }
   }
 
@@ -383,6 +481,7 @@ export class PersistentSim extends SimDriver {
   async replay(
     entries: readonly { readonly line: number; readonly entry: Entry }[],
   ): Promise<void> {
+    this.linesSinceCheckpoint = entries.length;
     await this.clock.busy(async () => {
       for (const { line, entry } of entries) {
         await this.advanceTo(line, entry);
@@ -424,7 +523,7 @@ export class PersistentSim extends SimDriver {
   private issue(op: string, a: readonly unknown[]): Promise<unknown> {
     switch (op) {
       case 'discover':
-        return this.discover();
+        return this.discover(a[0] === undefined ? undefined : record<DiscoveryScope>(a[0]));
       case 'getScheduling':
         return this.getScheduling(text(a[0]));
       case 'setScheduling':
@@ -486,11 +585,37 @@ export class PersistentSim extends SimDriver {
 
   private append(line: string): void {
     if (this.fd === undefined) throw stateError(`${this.path}: the sim state is closed`);
+    this.linesSinceCheckpoint++;
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    if (this.pendingChars >= FLUSH_CHARS) this.flush();
+  }
+
+  /**
+   * Writes the lines held back. Lines are held only until the caller's next own I/O (`busy`),
+   * so no side effect the caller has recorded elsewhere (the engine's journal) is missing from
+   * the file; what a SIGKILL loses, the caller never learned of, and asks again under its key.
+   */
+  flush(): void {
+    if (this.pending.length === 0 || this.fd === undefined) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
     try {
-      writeAll(this.fd, line);
+      writeAll(this.fd, text);
     } catch (error) {
       throw stateError(`${this.path}: cannot append to the sim state (${describeIoError(error)})`);
     }
+  }
+
+  /** The caller's own I/O (its journal) starts: the twin's log is written first. */
+  override busy<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      this.flush();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return super.busy(work);
   }
 
   /**
@@ -502,10 +627,13 @@ export class PersistentSim extends SimDriver {
     if (this.fd === undefined) throw stateError(`${this.path}: the sim state is closed`);
     if (this.busyWith() !== undefined) return false;
     const init: SimInit = { inventory: this.header.inventory, options: this.header.options };
-    writeAtomically(
-      this.path,
-      `${JSON.stringify(headerOf(init, { clock: this.clock.position(), state: this.state() }))}\n`,
-    );
+    const parts = partLines(this.state());
+    // The saved state holds what the lines held back say: they are not needed any more.
+    this.pending = [];
+    this.pendingChars = 0;
+    const header = headerOf(init, { clock: this.clock.position(), parts: parts.length });
+    writeAtomically(this.path, [`${JSON.stringify(header)}\n`, ...parts]);
+    this.linesSinceCheckpoint = 0;
     closeSync(this.fd);
     this.fd = undefined;
     try {
@@ -516,9 +644,18 @@ export class PersistentSim extends SimDriver {
     return true;
   }
 
+  /**
+   * The caller has nothing in flight (the engine, between waves): checkpoint when the log has
+   * grown by `CHECKPOINT_LINES` since the last one, so that a restart replays little.
+   */
+  override settled(): void {
+    if (this.fd !== undefined && this.linesSinceCheckpoint >= CHECKPOINT_LINES) this.checkpoint();
+  }
+
   /** Stops logging: the file keeps everything so far; later calls with side effects are refused. */
   close(): void {
     this.clock.onAdvance = undefined;
+    this.flush();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }

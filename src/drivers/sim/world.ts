@@ -488,11 +488,21 @@ export class World {
   // ---------------------------------------------------------------- inventory
 
   /** The inventory as it is now: live states, scheduling, versions, alarms and placement. */
-  toInventory(): Inventory {
+  /**
+   * The world as an inventory; with `scope`, only those hosts and the instances on them (the
+   * engine's look at a wave before it starts), far cheaper at 200,000 instances.
+   */
+  toInventory(scope?: ReadonlySet<string>): Inventory {
+    const hostNames =
+      scope === undefined ? this.hostOrder : this.hostOrder.filter((n) => scope.has(n));
+    const instanceNames =
+      scope === undefined
+        ? this.instanceOrder
+        : hostNames.flatMap((n) => [...(this.hosts.get(n) as SimHost).instances]);
     return {
       name: this.name,
       sites: this.sites,
-      hosts: this.hostOrder.map((name) => {
+      hosts: hostNames.map((name) => {
         const h = this.hosts.get(name) as SimHost;
         return {
           name: h.name,
@@ -507,7 +517,7 @@ export class World {
         };
       }),
       flavors: [...this.flavors.values()],
-      instances: this.instanceOrder.map((name) => {
+      instances: instanceNames.map((name) => {
         const i = this.instances.get(name) as SimInstance;
         return {
           name: i.name,

@@ -57,7 +57,8 @@ async function moved(instance, mode, key) {
 async function step(id, work) {
   if (done.has(id)) return;
   await work();
-  appendFileSync(progressPath, `${id}\n`);
+  // The progress file is this process's store: written inside busy(), as the engine writes.
+  await sim.busy(async () => appendFileSync(progressPath, `${id}\n`));
   sim.checkpoint();
   process.stdout.write(`step ${id} ${sim.now()}\n`);
 }
