@@ -42,3 +42,4 @@ export {
 } from './problems.js';
 export { INVENTORY_DEFAULTS, CATALOG_DEFAULTS, CAMPAIGN_DEFAULTS } from './defaults.js';
 export * from './schema.js';
+export { inventoryDocument } from './inventory-document.js';

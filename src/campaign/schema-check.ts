@@ -3,10 +3,12 @@
  * (a failed union says what the union accepts, not what each branch wanted), unknown fields
  * at their key with a suggestion, missing fields gathered per object.
  */
-import type { ErrorObject } from 'ajv';
+import type { TSchema } from '@sinclair/typebox';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ParsedDocument } from './load.js';
 import { allowedConstants, describeSchema, describeValue } from './describe.js';
 import { pointerToPath, isRecord, valueAt, type Path } from './path.js';
-import type { PendingProblem } from './problems.js';
+import { DocumentError, positionProblems, sortProblems, type PendingProblem } from './problems.js';
 import { DOCUMENT_SCHEMAS, NAME_PATTERN, type DocumentKind } from './schema.js';
 import { closestName } from './suggest.js';
 import { validatorFor } from './validators.js';
@@ -159,4 +161,27 @@ function enumSuggestion(schema: unknown, value: unknown): string {
   if (allowed === undefined || typeof value !== 'string') return '';
   const suggestion = closestName(value, allowed.map(String));
   return suggestion === undefined ? '' : ` (did you mean ${JSON.stringify(suggestion)}?)`;
+}
+
+/**
+ * A document of a driver's own kind (a Scenario, an OpenStackTarget) checked like every
+ * document: the parse's problems, then the schema's (explained), then the kind's own semantic
+ * ones — each positioned in the file — and only a valid document is compiled.
+ * @throws DocumentError with every problem.
+ */
+export function checkedDocument<D, T>(
+  parsed: ParsedDocument,
+  schema: TSchema,
+  validate: ValidateFunction<D>,
+  semantic: (doc: D) => PendingProblem[],
+  compile: (doc: D) => T,
+): T {
+  if (!parsed.readable || parsed.problems.length > 0)
+    throw new DocumentError(sortProblems(parsed.problems));
+  const problems: PendingProblem[] = validate(parsed.data)
+    ? semantic(parsed.data)
+    : explainErrors(validate.errors ?? [], schema, parsed.data);
+  if (problems.length > 0)
+    throw new DocumentError(positionProblems(problems, parsed.file, parsed.source));
+  return compile(parsed.data as D);
 }

@@ -65,6 +65,12 @@ export interface MigrationRequest {
   readonly mode: MigrationMode;
   /** Planned destination; absent to let the scheduler choose. */
   readonly destination?: string;
+  /**
+   * The host the instance is to leave. A driver that cannot remember idempotency keys across a
+   * crash (a real cloud) observes instead: an instance found elsewhere, with no migration in
+   * progress, has already moved.
+   */
+  readonly from?: string;
 }
 
 export type MigrationState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';

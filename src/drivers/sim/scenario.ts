@@ -21,14 +21,9 @@
 import { Type, type Static, type TProperties, type ObjectOptions } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { parseDocument, type ParsedDocument } from '../../campaign/load.js';
-import {
-  DocumentError,
-  positionProblems,
-  sortProblems,
-  type PendingProblem,
-} from '../../campaign/problems.js';
+import type { PendingProblem } from '../../campaign/problems.js';
 import { API_VERSION, DURATION_PATTERN, NAME_PATTERN } from '../../campaign/schema.js';
-import { explainErrors } from '../../campaign/schema-check.js';
+import { checkedDocument } from '../../campaign/schema-check.js';
 import { parseDuration } from '../../model/duration.js';
 import { STEP_KINDS, type StepKind } from '../../model/plan.js';
 
@@ -220,14 +215,13 @@ const validate = new Ajv({ allErrors: true, strict: true }).compile<ScenarioDocu
 
 /** @throws DocumentError with every problem of the scenario, positioned in its text. */
 export function scenarioFromDocument(parsed: ParsedDocument): Scenario {
-  if (!parsed.readable || parsed.problems.length > 0)
-    throw new DocumentError(sortProblems(parsed.problems));
-  const problems: PendingProblem[] = validate(parsed.data)
-    ? semanticProblems(parsed.data)
-    : explainErrors(validate.errors ?? [], ScenarioDocumentSchema, parsed.data);
-  if (problems.length > 0)
-    throw new DocumentError(positionProblems(problems, parsed.file, parsed.source));
-  return compileScenario(parsed.data as ScenarioDocument);
+  return checkedDocument(
+    parsed,
+    ScenarioDocumentSchema,
+    validate,
+    semanticProblems,
+    compileScenario,
+  );
 }
 
 /** A scenario from its text (YAML or JSON); `file` names it in problems. */
