@@ -23,7 +23,7 @@ import { formatComparison, formatFindings, formatPlan, formatViolation } from '.
 import { exitCodesHelp } from './errors.js';
 import { writeJson } from './json-out.js';
 import { withPlanningInput } from './planning-input.js';
-import { addRunCommands, demoRun } from './run-commands.js';
+import { addInventoryCommands, addRunCommands, demoRun } from './run-commands.js';
 
 const EXIT_HELP = exitCodesHelp();
 
@@ -296,6 +296,7 @@ export function buildProgram(): Command {
     });
 
   addRunCommands(program);
+  addInventoryCommands(program);
   return program;
 }
 

@@ -5,12 +5,14 @@
  * world and a later `rollback` in another process sees it — then prints and exits with the code
  * of what happened (docs/errors.md).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import { Option } from '@commander-js/extra-typings';
 import { loadCampaign, loadCatalog } from '../campaign/index.js';
+import type { Driver } from '../drivers/driver.js';
+import type { OpenStackDriver } from '../drivers/openstack/driver.js';
 import { openPersistentSim, type PersistentSim } from '../drivers/sim/persist.js';
 import { loadScenario } from '../drivers/sim/scenario-file.js';
 import { SimDriver, durationsFromCatalog } from '../drivers/sim/driver.js';
@@ -46,6 +48,7 @@ interface CommonOptions {
 }
 
 interface DriverOptions extends CommonOptions {
+  readonly cloud?: string;
   readonly twin?: string;
   readonly scenario?: string;
   readonly inventory?: string;
@@ -77,6 +80,7 @@ function printJson(value: unknown): void {
 class Session {
   store?: Store;
   twin?: PersistentSim;
+  cloud?: OpenStackDriver;
   log?: EngineLog;
 
   async close(): Promise<void> {
@@ -87,8 +91,37 @@ class Session {
       this.twin.checkpoint();
       this.twin.close();
     }
+    await this.cloud?.close();
     await this.store?.close();
   }
+}
+
+/** The real cloud an OpenStackTarget document describes. */
+async function openCloud(s: Session, file: string | undefined): Promise<OpenStackDriver> {
+  if (file === undefined)
+    throw new EscalatorError(
+      'ESC_USAGE',
+      'the openstack target needs --cloud FILE (an OpenStackTarget document: Keystone, credentials, SSH)',
+    );
+  const { loadTarget, openOpenStack } = await import('../drivers/openstack/index.js');
+  s.cloud = openOpenStack(await loadTarget(file));
+  return s.cloud;
+}
+
+/** The driver a run executes on: the one it was started on. */
+async function driverForRun(
+  s: Session,
+  run: RunRecord,
+  o: DriverOptions,
+  catalog: Catalog,
+): Promise<Driver> {
+  if (run.target === 'openstack') return openCloud(s, o.cloud);
+  if (run.target !== 'sim')
+    throw new EscalatorError(
+      'ESC_USAGE',
+      `run ${run.id} was started on ${run.target}, which this Escalator cannot drive`,
+    );
+  return openTwin(s, o, catalog, undefined);
 }
 
 async function withSession<T>(work: (s: Session) => Promise<T>): Promise<T> {
@@ -134,7 +167,7 @@ async function openTwin(
   return s.twin;
 }
 
-function engineFor(s: Session, o: CommonOptions, driver: PersistentSim, quiet = false): Engine {
+function engineFor(s: Session, o: CommonOptions, driver: Driver, quiet = false): Engine {
   if (!s.store) throw new EscalatorError('ESC_INTERNAL', 'the store is not open');
   s.log = jsonLog(o.log ?? join(stateFolder(o.db), 'escalator.log'));
   const progress = quiet || o.output === 'json' ? undefined : new Progress();
@@ -243,9 +276,10 @@ export function addRunCommands(program: Command): void {
     )
     .addOption(
       new Option('--target <driver>', 'what executes the steps')
-        .choices(['sim'] as const)
+        .choices(['sim', 'openstack'] as const)
         .default('sim' as const),
     )
+    .option('--cloud <file>', 'with --target openstack: the OpenStackTarget document')
     .addOption(
       new Option('-s, --strategy <strategy>', 'how to form waves')
         .choices(STRATEGIES)
@@ -262,27 +296,36 @@ export function addRunCommands(program: Command): void {
     .addOption(outputOption())
     .action(async (o) =>
       withSession(async (s) => {
-        let catalog: Catalog;
-        let campaignInventory: Inventory;
-        let fresh: Inventory | undefined;
+        if (o.target === 'openstack') {
+          if (o.inventory !== undefined || o.scenario !== undefined || o.twin !== undefined)
+            throw new EscalatorError(
+              'ESC_USAGE',
+              '--inventory, --scenario and --twin are for the simulated cloud; the openstack target discovers its inventory',
+            );
+          const catalog = await loadCatalog(o.catalog);
+          const cloud = await openCloud(s, o.cloud);
+          const inventory = await cloud.discover();
+          const campaign = await loadCampaign(o.campaign, { inventory, catalog });
+          s.store = await openStore(o.db);
+          return applyWith(s, o, cloud, campaign, catalog);
+        }
         if (o.inventory !== undefined) {
           const input = await loadPlanningInput({
             inventory: o.inventory,
             catalog: o.catalog,
             campaign: o.campaign,
           });
-          catalog = input.catalog;
-          fresh = input.inventory;
-          campaignInventory = input.inventory;
           s.store = await openStore(o.db);
-          const twin = await openTwin(s, o, catalog, fresh);
-          return applyWith(s, o, twin, input.campaign, catalog);
+          const twin = await openTwin(s, o, input.catalog, input.inventory);
+          return applyWith(s, o, twin, input.campaign, input.catalog);
         }
-        catalog = await loadCatalog(o.catalog);
+        const catalog = await loadCatalog(o.catalog);
         s.store = await openStore(o.db);
         const twin = await openTwin(s, o, catalog, undefined);
-        campaignInventory = await twin.discover();
-        const campaign = await loadCampaign(o.campaign, { inventory: campaignInventory, catalog });
+        const campaign = await loadCampaign(o.campaign, {
+          inventory: await twin.discover(),
+          catalog,
+        });
         return applyWith(s, o, twin, campaign, catalog);
       }),
     );
@@ -290,11 +333,11 @@ export function addRunCommands(program: Command): void {
   async function applyWith(
     s: Session,
     o: DriverOptions & { strategy: (typeof STRATEGIES)[number]; force?: true },
-    twin: PersistentSim,
+    driver: Driver,
     campaign: Awaited<ReturnType<typeof loadCampaign>>,
     catalog: Catalog,
   ): Promise<void> {
-    const engine = engineFor(s, o, twin);
+    const engine = engineFor(s, o, driver);
     const outcome = await engine.apply({
       campaign,
       catalog,
@@ -310,6 +353,7 @@ export function addRunCommands(program: Command): void {
       .description(description)
       .argument('[run]', 'run id (default: the latest run)')
       .option('--db <path|url>', `SQLite file or postgres:// URL (default ${DEFAULT_DB_PATH})`)
+      .option('--cloud <file>', 'for a run on openstack: the OpenStackTarget document')
       .option('--twin <file>', 'the simulated cloud’s state file (default: beside the database)')
       .option('--scenario <file>', 'faults for the simulated cloud (a Scenario document)')
       .option(
@@ -322,8 +366,8 @@ export function addRunCommands(program: Command): void {
           s.store = await openStore(o.db);
           const run = await findRun(s.store, id);
           const doc = readRunDocument(run.id, await s.store.getPlan(run.id));
-          const twin = await openTwin(s, o, doc.catalog, undefined);
-          const engine = engineFor(s, o, twin);
+          const driver = await driverForRun(s, run, o, doc.catalog);
+          const engine = engineFor(s, o, driver);
           await finish(s, o, await engine[name](run.id));
         }),
       );
@@ -418,6 +462,64 @@ export function addRunCommands(program: Command): void {
         const report: RunReport = await buildReport(s.store, await findRun(s.store, id));
         if (o.output === 'json') printJson(report);
         else print(formatReport(report));
+      }),
+    );
+}
+
+/** `escalator inventory export`: the inventory of a real cloud (or of the twin) as a document. */
+export function addInventoryCommands(program: Command): void {
+  const inventory = program
+    .command('inventory')
+    .description(
+      'Read the inventory of a cloud: to check and plan on it, or rehearse on the twin.',
+    );
+  inventory
+    .command('export')
+    .description(
+      'Discover a cloud and write its Inventory document: hosts, capacity, components, servers, server groups as VNFs.',
+    )
+    .addOption(
+      new Option('--from <driver>', 'where to read it from')
+        .choices(['openstack', 'sim'] as const)
+        .default('openstack' as const),
+    )
+    .option('--cloud <file>', 'with --from openstack: the OpenStackTarget document')
+    .option('--twin <file>', 'with --from sim: the simulated cloud’s state file')
+    .addOption(
+      new Option('--format <format>', 'file format')
+        .choices(['yaml', 'json'] as const)
+        .default('yaml' as const),
+    )
+    .option('--out <file>', 'write it to this file (default: standard output)')
+    .action(async (o) =>
+      withSession(async (s) => {
+        let found: Inventory;
+        let source: string;
+        if (o.from === 'openstack') {
+          const cloud = await openCloud(s, o.cloud);
+          found = await cloud.discover();
+          source = `discovered from OpenStack (${o.cloud ?? ''})`;
+        } else {
+          if (o.twin === undefined)
+            throw new EscalatorError('ESC_USAGE', 'with --from sim, give --twin FILE');
+          s.twin = await openPersistentSim(o.twin);
+          found = await s.twin.discover();
+          source = `exported from the twin ${o.twin}`;
+        }
+        const { inventoryDocument } = await import('../campaign/inventory-document.js');
+        const doc = inventoryDocument(found, `${source} at ${new Date().toISOString()}`);
+        const { stringify } = await import('yaml');
+        const text =
+          o.format === 'json'
+            ? `${JSON.stringify(doc, null, 2)}\n`
+            : stringify(doc, { lineWidth: 0 });
+        if (o.out === undefined) process.stdout.write(text);
+        else {
+          await writeFile(o.out, text);
+          print(
+            `Wrote ${o.out}: ${found.hosts.length} hosts, ${found.instances.length} instances, ${found.vnfs.length} VNFs.`,
+          );
+        }
       }),
     );
 }

@@ -319,10 +319,14 @@ async function evacuate(c: ActionContext): Promise<StepOutcome> {
   return { detail };
 }
 
+/** Seconds before each new try of a migration that failed: 30 s, then 90 s, then 120 s. */
+export const MIGRATION_RETRY_WAIT_SECONDS: readonly number[] = [30, 90, 120];
+
 /**
- * Migrates one instance and watches it to the end. A failed migration is tried again (new key)
- * once towards the planned destination, then — when `anywhere` — once with the scheduler's
- * choice: the scheduler honours anti-affinity and never picks a disabled host.
+ * Migrates one instance and watches it to the end. A failed migration is tried again (a new key
+ * each time) twice more towards the planned destination, after the waits above, then — when
+ * `anywhere` — once with the scheduler's choice: the scheduler honours anti-affinity and never
+ * picks a disabled host.
  */
 export async function migrateInstance(
   c: ActionContext,
@@ -330,22 +334,27 @@ export async function migrateInstance(
   mode: 'live' | 'cold',
   destination: string | undefined,
   anywhere = true,
+  from: string = c.op.host,
 ): Promise<MigrationStatus> {
   let last: MigrationStatus | undefined;
   const tries =
     destination === undefined
-      ? [undefined, undefined]
+      ? [undefined, undefined, undefined]
       : anywhere
-        ? [destination, destination, undefined]
-        : [destination, destination];
+        ? [destination, destination, destination, undefined]
+        : [destination, destination, destination];
   for (const [i, to] of tries.entries()) {
     const suffix = i === 0 ? instance : `${instance}/retry${i}`;
+    // A scheduler's view of a host lags behind it (Nova's instance cache refreshes every few
+    // minutes after a compute service restarts): a refused move is asked again after a while.
+    const wait = MIGRATION_RETRY_WAIT_SECONDS[i - 1];
+    if (wait !== undefined) await c.driver.sleep(wait);
     try {
       const started = await retrying(
         c.driver,
         () =>
           c.driver.migrate(
-            { instance, mode, ...(to === undefined ? {} : { destination: to }) },
+            { instance, mode, from, ...(to === undefined ? {} : { destination: to }) },
             ctxOf(c, suffix),
           ),
         c.onRetryWait,
@@ -589,6 +598,7 @@ export async function undoStep(
             a.kind === 'cold-migrate' ? 'cold' : 'live',
             op.host,
             false,
+            now,
           );
           return { instance: a.instance, state: r.state, error: r.error ?? null };
         }),
