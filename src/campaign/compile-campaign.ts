@@ -50,6 +50,7 @@ function compileRollout(r: Spec['rollout']): Campaign['rollout'] {
       action: r?.onFailure?.action ?? D.onFailure.action,
       maxFailedHosts: r?.onFailure?.maxFailedHosts ?? D.onFailure.maxFailedHosts,
     },
+    onMigrationTimeout: r?.onMigrationTimeout ?? D.onMigrationTimeout,
   };
 }
 
@@ -64,6 +65,7 @@ function compileTimeouts(t: Spec['timeouts']): Campaign['timeouts'] {
     durationSeconds(t?.[key] ?? D.timeouts[key]);
   return {
     evacuate: pick('evacuate'),
+    migration: pick('migration'),
     install: pick('install'),
     activate: pick('activate'),
     verify: pick('verify'),

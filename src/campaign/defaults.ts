@@ -27,8 +27,16 @@ export const CAMPAIGN_DEFAULTS = {
   maxParallel: '10%',
   instanceAction: 'live-migrate',
   onFailure: { action: 'pause', maxFailedHosts: 0 },
+  onMigrationTimeout: 'abort',
   guards: { scaleUp: 'disable', alarms: 'strict', maxInterruption: '500ms' },
   coordination: { notifyVnfm: true, leadTime: '60s', ackTimeout: '5m', onNoAck: 'pause' },
-  timeouts: { evacuate: '15m', install: '10m', activate: '20m', verify: '5m', campaign: '8h' },
+  timeouts: {
+    evacuate: '15m',
+    migration: '10m',
+    install: '10m',
+    activate: '20m',
+    verify: '5m',
+    campaign: '8h',
+  },
   backup: ['versions', 'config'],
 } as const;

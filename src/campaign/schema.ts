@@ -406,6 +406,13 @@ export const CampaignSchema = closed(
                 { default: C.onFailure, description: 'What to do when a host fails.' },
               ),
             ),
+            onMigrationTimeout: Type.Optional(
+              Type.Union([Type.Literal('abort'), Type.Literal('force-complete')], {
+                default: C.onMigrationTimeout,
+                description:
+                  'A live migration still running after timeouts.migration: abort it (the instance stays, the host fails) or force it to complete (the guest is paused for the last copy: a longer interruption).',
+              }),
+            ),
           },
           { description: 'How fast and how carefully to go.' },
         ),
@@ -462,6 +469,12 @@ export const CampaignSchema = closed(
         closed(
           {
             evacuate: Type.Optional(duration('Evacuating a host.', C.timeouts.evacuate)),
+            migration: Type.Optional(
+              duration(
+                'One live migration (then rollout.onMigrationTimeout).',
+                C.timeouts.migration,
+              ),
+            ),
             install: Type.Optional(duration('Installing on a host.', C.timeouts.install)),
             activate: Type.Optional(duration('Activating on a host.', C.timeouts.activate)),
             verify: Type.Optional(duration('Verifying a host.', C.timeouts.verify)),

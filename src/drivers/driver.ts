@@ -178,6 +178,11 @@ export interface Driver {
   migrate(request: MigrationRequest, ctx: OperationContext): Promise<MigrationStatus>;
   migrationStatus(id: string): Promise<MigrationStatus>;
   abortMigration(id: string, ctx: OperationContext): Promise<MigrationStatus>;
+  /**
+   * Finishes a running live migration now: the guest pauses while the rest of its memory is
+   * copied (a longer interruption). Optional: a driver that cannot leaves it out.
+   */
+  forceCompleteMigration?(id: string, ctx: OperationContext): Promise<MigrationStatus>;
 
   stopInstance(instance: string, ctx: OperationContext): Promise<void>;
   startInstance(instance: string, ctx: OperationContext): Promise<void>;
@@ -216,4 +221,6 @@ export interface Driver {
    * driver that keeps state of its own may save it now. Optional.
    */
   settled?(): void;
+  /** Counters of what this driver did in this process (API calls by kind …), for reports. */
+  stats?(): Readonly<Record<string, number>>;
 }

@@ -384,6 +384,12 @@ const MAX_POLL_SECONDS = 60;
  * less and less often (×1.5, up to 30 s); a running one whose progress is reported is next looked
  * at when, at the rate seen between two looks, it should be done; otherwise every `pollSeconds`.
  * Hundreds of migrations at once poll the cloud's API a few times each, not every 5 s.
+ *
+ * A migration still running `timeouts.migration` after it started (one that does not converge:
+ * a guest dirtying memory faster than the link copies it) follows `rollout.onMigrationTimeout`:
+ * `force-complete` asks the driver to finish it now (the guest pauses for the last copy), once,
+ * with as long again to end; `abort` — or a forced one that still runs, or a driver that cannot
+ * force — aborts it, and the step fails without trying again (it would not converge either).
  */
 export async function watchMigration(
   c: ActionContext,
@@ -392,14 +398,44 @@ export async function watchMigration(
   let status = m;
   let wait = c.pollSeconds;
   let seen: { readonly at: number; readonly progress: number } | undefined;
+  const limit = c.campaign.timeouts.migration;
+  let runningSince: number | undefined;
+  let forced = false;
   while (status.state === 'queued' || status.state === 'running') {
-    await c.driver.sleep(wait);
+    const left = runningSince === undefined ? wait : runningSince + limit - c.driver.now();
+    await c.driver.sleep(Math.max(0, Math.min(wait, left)));
     const id = status.id;
     status = await retrying(c.driver, () => c.driver.migrationStatus(id), c.onRetryWait);
     const now = c.driver.now();
     if (status.state === 'queued') {
       wait = Math.min(wait * 1.5, 30);
       continue;
+    }
+    if (status.state === 'running') {
+      runningSince ??= now;
+      if (now - runningSince >= limit) {
+        const force = c.driver.forceCompleteMigration?.bind(c.driver);
+        if (c.campaign.rollout.onMigrationTimeout === 'force-complete' && force && !forced) {
+          forced = true;
+          runningSince = now;
+          status = await retrying(
+            c.driver,
+            () => force(id, ctxOf(c, `${status.instance}/force`)),
+            c.onRetryWait,
+          );
+          continue;
+        }
+        const aborted = await retrying(
+          c.driver,
+          () => c.driver.abortMigration(id, ctxOf(c, `${status.instance}/abort`)),
+          c.onRetryWait,
+        );
+        throw new StepFailure(
+          'ESC_MIGRATION_FAILED',
+          `the live migration of ${status.instance} off ${c.op.host} was still running after ${limit}s (timeouts.migration)${forced ? ', even forced to complete,' : ''} and was aborted (${aborted.state}): the host is not upgraded`,
+          { instance: status.instance, migration: id, forced },
+        );
+      }
     }
     const p = status.progress;
     if (status.state !== 'running' || p === undefined || p <= 0 || p >= 1) {

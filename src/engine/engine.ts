@@ -663,7 +663,11 @@ class Execution {
     }
     if ((await this.currentState()) !== 'executing') return undefined;
     await this.restoreGuards();
-    await this.move('complete', { driverTime: this.driver.now() });
+    const stats = this.driver.stats?.();
+    await this.move('complete', {
+      driverTime: this.driver.now(),
+      ...(stats === undefined ? {} : { driverStats: stats }),
+    });
     this.log.info({ object: this.id, action: 'complete' }, 'every wave done and verified');
     return { run: this.run };
   }

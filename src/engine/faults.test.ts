@@ -33,8 +33,11 @@ const onFailure =
   });
 const pause = onFailure('pause');
 
-/** The compute hosts in plan order, and one with instances to move in the middle. */
-async function victim(): Promise<{ host: string; vnf: string }> {
+/**
+ * The compute hosts in plan order, and one with instances to move in the middle (`liveOnly`:
+ * one whose instances all move live, so that a hang of its evacuation hangs a migration).
+ */
+async function victim(liveOnly = false): Promise<{ host: string; vnf: string }> {
   const probe = await harness();
   const { plan } = await import('../planner/index.js');
   const p = plan(
@@ -47,8 +50,10 @@ async function victim(): Promise<{ host: string; vnf: string }> {
   );
   await probe.close();
   const ops = p.stages.flatMap((s) => s.waves.flatMap((w) => w.hosts));
-  const busy = ops.filter((o) =>
-    o.instanceActions.some((a) => a.vnf !== undefined && a.kind === 'live-migrate'),
+  const busy = ops.filter(
+    (o) =>
+      o.instanceActions.some((a) => a.vnf !== undefined && a.kind === 'live-migrate') &&
+      (!liveOnly || o.instanceActions.every((a) => a.kind === 'live-migrate')),
   );
   const op = busy[Math.floor(busy.length / 2)];
   const vnf = op?.instanceActions.find((a) => a.vnf !== undefined)?.vnf;
@@ -129,6 +134,52 @@ describe('engine under faults', () => {
     const r = await x.engine.apply({ campaign: x.cloud.campaign, catalog: x.cloud.catalog });
     expect(r.error).toBeUndefined();
     expect(r.run.state).toBe('completed');
+    await clean(x);
+  });
+
+  it('a live migration that does not converge is aborted after timeouts.migration; the host is named (ESC_MIGRATION_FAILED)', async () => {
+    const v = await victim(true);
+    const x = await start(
+      [{ kind: 'hang', host: v.host, step: 'evacuate', seconds: 5000, count: 1 }],
+      {
+        campaign: (c) =>
+          pause({
+            ...c,
+            timeouts: { ...c.timeouts, migration: 300, evacuate: 3600 },
+            rollout: { ...c.rollout, onMigrationTimeout: 'abort' },
+          }),
+      },
+    );
+    const r = await x.engine.apply({ campaign: x.cloud.campaign, catalog: x.cloud.catalog });
+    expect(r.run.state).toBe('suspended-by-error');
+    expect(r.error?.code).toBe('ESC_MIGRATION_FAILED');
+    expect(r.error?.message).toMatch(
+      /still running after 300s \(timeouts\.migration\) and was aborted/,
+    );
+    expect(x.sim.sideEffects().abortMigration).toBe(1);
+    const back = await x.engine.rollback(r.run.id);
+    expect(back.run.state).toBe('rolled-back');
+    await clean(x);
+  });
+
+  it('with onMigrationTimeout: force-complete, a migration that does not converge is forced and the run completes', async () => {
+    const v = await victim(true);
+    const x = await start(
+      [{ kind: 'hang', host: v.host, step: 'evacuate', seconds: 5000, count: 1 }],
+      {
+        campaign: (c) => ({
+          ...c,
+          timeouts: { ...c.timeouts, migration: 300, evacuate: 3600 },
+          rollout: { ...c.rollout, onMigrationTimeout: 'force-complete' },
+          guards: { ...c.guards, maxInterruptionMs: 60_000 },
+        }),
+      },
+    );
+    const r = await x.engine.apply({ campaign: x.cloud.campaign, catalog: x.cloud.catalog });
+    expect(r.error).toBeUndefined();
+    expect(r.run.state).toBe('completed');
+    expect(x.sim.sideEffects().forceCompleteMigration).toBe(1);
+    expect(x.sim.sideEffects().abortMigration ?? 0).toBe(0);
     await clean(x);
   });
 

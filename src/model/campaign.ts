@@ -33,6 +33,8 @@ export interface Rollout {
   readonly maxPerFailureDomain: Readonly<Record<string, number>>;
   readonly instanceAction: InstanceActionPolicy;
   readonly onFailure: { readonly action: FailureAction; readonly maxFailedHosts: number };
+  /** A live migration past `timeouts.migration`: abort it, or force it to complete. */
+  readonly onMigrationTimeout: 'abort' | 'force-complete';
 }
 
 export interface Guards {
@@ -52,6 +54,8 @@ export interface Coordination {
 
 export interface Timeouts {
   readonly evacuate: number;
+  /** One live migration. */
+  readonly migration: number;
   readonly install: number;
   readonly activate: number;
   readonly verify: number;

@@ -14,6 +14,7 @@ import {
   type DocumentKind,
 } from '../campaign/schema.js';
 import { PlanDocumentSchema } from '../campaign/plan-schema.js';
+import { OpenStackTargetSchema } from '../drivers/openstack/target.js';
 import { ScenarioDocumentSchema } from '../drivers/sim/scenario.js';
 import { ERRORS, type ErrorCode } from '../model/errors.js';
 
@@ -30,6 +31,7 @@ export function renderGeneratedDocs(): Map<string, string> {
     docs.set(`docs/schema/${kind.toLowerCase()}.json`, renderJsonSchema(DOCUMENT_SCHEMAS[kind]));
   docs.set('docs/schema/plan.json', renderJsonSchema(PlanDocumentSchema));
   docs.set('docs/schema/scenario.json', renderJsonSchema(ScenarioDocumentSchema));
+  docs.set('docs/schema/openstack-target.json', renderJsonSchema(OpenStackTargetSchema));
   docs.set('docs/campaign-reference.md', renderReference());
   docs.set('docs/errors.md', renderErrors());
   return docs;

@@ -513,7 +513,7 @@ export class OpenStackDriver implements Driver {
   }
 
   /** Finishes a running live migration now (Nova pauses the guest for the last copy). */
-  async forceCompleteMigration(id: string): Promise<MigrationStatus> {
+  async forceCompleteMigration(id: string, _ctx: OperationContext): Promise<MigrationStatus> {
     const status = await this.migrationStatus(id);
     const { server, nova, found } = parseMigrationId(status.id);
     if (status.state === 'running' && found)
@@ -825,6 +825,11 @@ export class OpenStackDriver implements Driver {
         });
     }
     return samples;
+  }
+
+  /** API calls this process made: `total` and one counter per service, method and path. */
+  stats(): Readonly<Record<string, number>> {
+    return { total: this.session.counter.total, ...Object.fromEntries(this.session.counter.byKey) };
   }
 
   /** API calls made so far, by service, method and path template. */

@@ -124,6 +124,7 @@ export type SideEffectKind =
   | 'setScheduling'
   | 'migrate'
   | 'abortMigration'
+  | 'forceCompleteMigration'
   | 'stopInstance'
   | 'startInstance'
   | 'install'
@@ -186,6 +187,7 @@ const CHANGES_WORLD: Readonly<Record<DriverOperation, boolean>> = {
   migrate: true,
   migrationStatus: false,
   abortMigration: true,
+  forceCompleteMigration: true,
   stopInstance: true,
   startInstance: true,
   hostAction: true,
@@ -790,6 +792,28 @@ export class SimDriver implements Driver {
       await this.once(ctx, 'abortMigration', id, () => {
         if (m.state === 'queued' || m.state === 'running')
           this.finish(m, 'cancelled', 'aborted on request');
+        return Promise.resolve();
+      });
+      return this.statusOf(m);
+    });
+  }
+
+  /**
+   * Finishes a running live migration now: the guest pauses (blacks out) while its whole memory
+   * is copied once more at full bandwidth, then lands on its destination.
+   */
+  forceCompleteMigration(id: string, ctx: OperationContext): Promise<MigrationStatus> {
+    return this.call('forceCompleteMigration', id, [id, ctx], async () => {
+      const m = this.migrationOf(id);
+      if (m.mode !== 'live')
+        throw new DriverError('rejected', id, `${id} is a cold migration: it cannot be forced`);
+      await this.once(ctx, 'forceCompleteMigration', id, () => {
+        if (m.state !== 'running') return Promise.resolve();
+        for (const t of m.timers) t.cancel();
+        const pause = m.instance.flavor.memoryMiB / this.cost.migrationMiBps;
+        m.instance.blackout = true;
+        this.world.refresh(m.instance, this.clock.now());
+        m.timers = [this.clock.after(pause, () => this.finish(m, 'completed'))];
         return Promise.resolve();
       });
       return this.statusOf(m);

@@ -532,6 +532,8 @@ export class PersistentSim extends SimDriver {
         return this.migrate(record<MigrationRequest>(a[0]), context(a[1]));
       case 'migrationStatus':
         return this.migrationStatus(text(a[0]));
+      case 'forceCompleteMigration':
+        return this.forceCompleteMigration(text(a[0]), context(a[1]));
       case 'abortMigration':
         return this.abortMigration(text(a[0]), context(a[1]));
       case 'stopInstance':

@@ -37,6 +37,7 @@ export const DRIVER_OPERATIONS = [
   'migrate',
   'migrationStatus',
   'abortMigration',
+  'forceCompleteMigration',
   'stopInstance',
   'startInstance',
   'hostAction',
