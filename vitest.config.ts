@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
+    // Against the real OpenStack testbed: `npm run test:openstack` (vitest.openstack.config.ts).
+    exclude: ['**/node_modules/**', 'src/**/*.openstack.test.ts'],
     globalSetup: [
       // Builds dist/ once: the CLI tests (src/cli/cli.test.ts) run the real `node dist/cli/main.js`.
       'src/cli/testing/build.ts',
