@@ -77,14 +77,16 @@ function gnuTimeWorks() {
 
 /**
  * Runs the CLI; resolves with exit code, wall ms (spawn to exit), peak RSS in KiB and output.
- * `killWhen(output)` returning true sends SIGKILL.
+ * `killWhen(output)` returning true sends SIGKILL (after `killDelayMs`, default at once).
  */
-function runCli(args, { cwd, timeoutMs, killWhen, rss }) {
+function runCli(args, { cwd, timeoutMs, killWhen, killDelayMs = 0, rss }) {
   const rssFile = join(cwd, `rss-${process.hrtime.bigint()}.txt`);
   const [command, argv] =
     rss === 'time'
       ? [GNU_TIME, ['-f', '%M', '-o', rssFile, process.execPath, CLI, ...args]]
-      : [process.execPath, [WRAPPER, rssFile, CLI, ...args]];
+      : rss === 'wrapper'
+        ? [process.execPath, [WRAPPER, rssFile, CLI, ...args]]
+        : [process.execPath, [CLI, ...args]];
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     const startedAt = Date.now();
@@ -95,19 +97,22 @@ function runCli(args, { cwd, timeoutMs, killWhen, rss }) {
     const kill = () => {
       if (killed) return;
       killed = true;
-      // GNU time is the parent: kill the whole process group it leads? It is not a group
-      // leader; kill the node child through time's own signal forwarding instead.
-      child.kill('SIGKILL');
+      // Under GNU time, the command is time's child: kill it first, while time still is its
+      // parent (killed first, time would leave it to init, out of pkill -P's reach).
       try {
         execFileSync('pkill', ['-KILL', '-P', String(child.pid)]);
       } catch {
-        // no child left
+        // no child: the command runs directly
       }
+      child.kill('SIGKILL');
     };
     const timer = setTimeout(kill, timeoutMs);
     child.stdout.on('data', (d) => {
       out += d;
-      if (killWhen?.(out)) kill();
+      if (!killed && killWhen?.(out)) {
+        if (killDelayMs === 0) kill();
+        else setTimeout(kill, killDelayMs);
+      }
     });
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
@@ -223,7 +228,7 @@ async function measureSize(hosts, o, rss) {
   }
 }
 
-async function measureResume(hosts, o, rss) {
+async function measureResume(hosts, o) {
   const folder = mkdtempSync(join(os.tmpdir(), `escalator-resume-bench-`));
   const samples = [];
   try {
@@ -237,7 +242,7 @@ async function measureResume(hosts, o, rss) {
       const killedRun = await runCli(args, {
         cwd: folder,
         timeoutMs: o.timeoutMs,
-        rss,
+        rss: 'none',
         killWhen: (out) => (seen = (out.match(/▶ wave/g) ?? []).length) >= wavesBeforeKill,
       });
       if (!killedRun.killed) break; // finished before the kill: enough samples
@@ -247,8 +252,10 @@ async function measureResume(hosts, o, rss) {
       const restart = await runCli(args, {
         cwd: folder,
         timeoutMs: o.timeoutMs,
-        rss,
+        rss: 'none',
+        // Stopped 2 s after it started its first wave: its first steps are journaled by then.
         killWhen: (out) => (out.match(/▶ wave/g) ?? []).length >= 1,
+        killDelayMs: 2000,
       });
       const after = (await runFacts(db)).journal.slice(before);
       const first = after.find((e) => e.objectType === 'step');
@@ -322,7 +329,7 @@ async function main() {
   process.stderr.write('engine benchmark\n');
   const sizes = [];
   for (const hosts of o.sizes) sizes.push(await measureSize(hosts, o, rss));
-  const resume = o.resumes > 0 ? await measureResume(o.resumeSize, o, rss) : [];
+  const resume = o.resumes > 0 ? await measureResume(o.resumeSize, o) : [];
   machine.loadAverageEnd = os.loadavg()[0];
   const result = {
     date: new Date().toISOString(),

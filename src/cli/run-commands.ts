@@ -86,9 +86,9 @@ class Session {
   async close(): Promise<void> {
     this.log?.flush();
     if (this.twin) {
-      // At rest (nothing in flight), compact the twin's history so the next command opens fast;
-      // `checkpoint` writes nothing when something is still running.
-      this.twin.checkpoint();
+      // Compact the twin's history when it has grown enough to slow the next command's start
+      // (and nothing is in flight): the same rule as between waves.
+      this.twin.settled();
       this.twin.close();
     }
     await this.cloud?.close();

@@ -357,6 +357,11 @@ export class SimDriver implements Driver {
     this.journal = journal;
   }
 
+  /** Entries a saved state holds (outcomes and migrations): what a checkpoint costs. */
+  stateEntries(): number {
+    return this.outcomes.size + this.migrations.size;
+  }
+
   /** Why the twin is not at rest (so that `state()` cannot save it), or undefined when it is. */
   busyWith(): string | undefined {
     if (this.clock.hasOwnEvents()) return 'operations are still running on the virtual clock';

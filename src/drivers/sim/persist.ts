@@ -82,7 +82,7 @@ const PART_ITEMS = 20_000;
 /** Characters of held-back log lines that make the twin write them at once (see `flush`). */
 const FLUSH_CHARS = 1 << 20;
 
-/** Log lines after which a settled twin checkpoints (see `settled`). */
+/** Log lines after which a settled twin checkpoints, at the least (see `settled`). */
 export const CHECKPOINT_LINES = 20_000;
 
 interface Header {
@@ -651,7 +651,11 @@ export class PersistentSim extends SimDriver {
    * grown by `CHECKPOINT_LINES` since the last one, so that a restart replays little.
    */
   override settled(): void {
-    if (this.fd !== undefined && this.linesSinceCheckpoint >= CHECKPOINT_LINES) this.checkpoint();
+    // A checkpoint writes the whole state, which grows with the run (every outcome is kept):
+    // wait for at least a quarter of its entries in new lines, so that checkpoints cost a
+    // bounded share of the run while a restart still replays a bounded share of it.
+    const due = Math.max(CHECKPOINT_LINES, this.stateEntries() / 4);
+    if (this.fd !== undefined && this.linesSinceCheckpoint >= due) this.checkpoint();
   }
 
   /** Stops logging: the file keeps everything so far; later calls with side effects are refused. */
