@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The journal benchmark: how many journaled writes per second the store sustains, on SQLite
-// (one file, WAL, synchronous=FULL) and on PostgreSQL (a cluster started here with fsync on, or
+// (one file, WAL, synchronous=NORMAL, the default) and on PostgreSQL (a cluster started here with fsync on, or
 // DATABASE_URL), through the built store (dist/store/index.js). Writes bench/results/journal.json
 // and bench/results/journal.md. See bench/README.md. Every number written comes from this run.
 //
@@ -333,7 +333,8 @@ async function main() {
       const probe = new Sqlite(':memory:');
       meta.backends.sqlite = {
         version: `SQLite ${probe.prepare('select sqlite_version() as v').get().v}`,
-        settings: 'journal_mode=WAL, synchronous=FULL, BEGIN IMMEDIATE',
+        settings:
+          'journal_mode=WAL, synchronous=NORMAL (the default of openStore), BEGIN IMMEDIATE',
         filesystem: filesystemOf(folder),
       };
       probe.close();
