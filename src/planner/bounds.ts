@@ -177,7 +177,7 @@ export function stageBounds(
       const value = free > 0 ? Math.ceil(need / free - 1e-9) : Number.POSITIVE_INFINITY;
       if (!capBound || value > capBound.value)
         capBound = {
-          name: `capacity ${world.groupKeys[g]} (${unit})`,
+          name: `${CAPACITY} ${world.groupKeys[g]} (${unit})`,
           value,
           unit: 'waves',
           stage: s,
@@ -187,6 +187,15 @@ export function stageBounds(
   }
   if (capBound && Number.isFinite(capBound.value)) bounds.push(capBound);
   return bounds;
+}
+
+const CAPACITY = 'capacity';
+
+/** Whether the stage's largest bound is spare capacity (rather than a limit on the waves). */
+export function capacityLimited(bounds: readonly Bound[]): boolean {
+  let top: Bound | undefined;
+  for (const b of bounds) if (!top || b.value > top.value) top = b;
+  return top?.name.startsWith(`${CAPACITY} `) ?? false;
 }
 
 function maxEntry(m: Map<string, number>): [string, number] | undefined {

@@ -6,8 +6,7 @@
  * group. A clique of this conflict graph (hosts that pairwise conflict) is a lower bound on the
  * number of waves. (A cluster that may lose one failure domain at a time has its own bound.)
  *
- * The graph is never materialised: at 10,000 hosts it has hundreds of thousands of edges, while
- * the groups are small lists.
+ * The groups are small lists; the graph is built from them only for the clique search.
  */
 import type { Campaign } from '../model/index.js';
 import type { WaveBuilder } from './waves.js';
@@ -76,47 +75,121 @@ export function conflictGroups(
   return { members, groupsOf };
 }
 
-/** Whether two hosts share a group (both lists ascending). */
-function conflict(a: readonly number[], b: readonly number[]): boolean {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i] ?? 0;
-    const y = b[j] ?? 0;
-    if (x === y) return true;
-    if (x < y) i++;
-    else j++;
+/**
+ * Branch-and-bound steps the clique search may take in all (each step extends a clique by one
+ * host). Enough to search every neighbourhood of a generated 10,000-host cloud to the end; past
+ * it the search stops with the largest clique found so far, which is still a true bound.
+ */
+const CLIQUE_STEPS = 2_000_000;
+
+/**
+ * A maximum clique, or a large one when the search runs out of steps (any clique is a true
+ * bound). Hosts are taken in degeneracy order (repeatedly the one with the fewest neighbours
+ * left); a clique's first host in that order has all the others among its later neighbours,
+ * which are few, so each is searched exactly there: branch and bound, pruned by a greedy
+ * colouring of the candidates (Tomita's MCQ: a clique needs a colour per member).
+ */
+export function largeClique({ members, groupsOf }: ConflictGroups): number[] {
+  const hosts = [...groupsOf.keys()].sort((a, b) => a - b);
+  const index = new Map<number, number>();
+  hosts.forEach((h, k) => index.set(h, k));
+  const adjacent: Set<number>[] = hosts.map(() => new Set<number>());
+  for (const list of members)
+    for (const a of list)
+      for (const b of list) {
+        const x = index.get(a);
+        const y = index.get(b);
+        if (x !== undefined && y !== undefined && x !== y) adjacent[x]?.add(y);
+      }
+  const position = degeneracyOrder(adjacent);
+  let best: number[] = [];
+  let steps = 0;
+  const expand = (clique: number[], candidates: number[]): void => {
+    if (candidates.length === 0) {
+      if (clique.length > best.length) best = clique.slice();
+      return;
+    }
+    const { order, colours } = colourCandidates(candidates, adjacent);
+    for (let k = order.length - 1; k >= 0; k--) {
+      if (clique.length + (colours[k] ?? 0) <= best.length || steps >= CLIQUE_STEPS) return;
+      steps++;
+      const v = order[k] ?? 0;
+      const near = adjacent[v];
+      clique.push(v);
+      const next: number[] = [];
+      for (let j = 0; j < k; j++) if (near?.has(order[j] ?? -1)) next.push(order[j] ?? 0);
+      expand(clique, next);
+      clique.pop();
+    }
+  };
+  const byPosition = hosts.map((_, k) => k).sort((a, b) => (position[a] ?? 0) - (position[b] ?? 0));
+  for (const v of byPosition) {
+    if (steps >= CLIQUE_STEPS) break;
+    const later: number[] = [];
+    for (const u of adjacent[v] ?? []) if ((position[u] ?? 0) > (position[v] ?? 0)) later.push(u);
+    if (later.length + 1 <= best.length) continue;
+    expand([v], later);
   }
-  return false;
+  return best.map((k) => hosts[k] ?? 0);
 }
 
-/** Seeds tried by the clique search: enough to find the large cliques, bounded for 10,000 hosts. */
-const CLIQUE_SEEDS = 64;
-
-/** A large clique, found greedily from the most conflicted hosts (any clique is a true bound). */
-export function largeClique({ members, groupsOf }: ConflictGroups): number[] {
-  const degree = new Map<number, number>();
-  for (const [h, gs] of groupsOf)
-    degree.set(
-      h,
-      gs.reduce((n, g) => n + (members[g]?.length ?? 1) - 1, 0),
-    );
-  const deg = (h: number) => degree.get(h) ?? 0;
-  const seeds = [...groupsOf.keys()]
-    .sort((a, b) => deg(b) - deg(a) || a - b)
-    .slice(0, CLIQUE_SEEDS);
-  let best: number[] = [];
-  for (const seed of seeds) {
-    if (deg(seed) + 1 <= best.length) break;
-    const candidates = new Set<number>();
-    for (const g of groupsOf.get(seed) ?? [])
-      for (const h of members[g] ?? []) if (h !== seed) candidates.add(h);
-    const clique = [seed];
-    for (const c of [...candidates].sort((a, b) => deg(b) - deg(a) || a - b)) {
-      const gc = groupsOf.get(c) ?? [];
-      if (clique.every((m) => conflict(gc, groupsOf.get(m) ?? []))) clique.push(c);
-    }
-    if (clique.length > best.length) best = clique;
+/** Positions in a degeneracy order: repeatedly the vertex with the fewest neighbours left. */
+function degeneracyOrder(adjacent: readonly Set<number>[]): Int32Array {
+  const n = adjacent.length;
+  const degree = new Int32Array(n);
+  let maxDegree = 0;
+  for (let v = 0; v < n; v++) {
+    degree[v] = adjacent[v]?.size ?? 0;
+    maxDegree = Math.max(maxDegree, degree[v] ?? 0);
   }
-  return best;
+  const buckets: number[][] = Array.from({ length: maxDegree + 1 }, () => []);
+  for (let v = 0; v < n; v++) buckets[degree[v] ?? 0]?.push(v);
+  const position = new Int32Array(n).fill(-1);
+  let placed = 0;
+  let d = 0;
+  while (placed < n) {
+    d = Math.max(0, d - 1);
+    while ((buckets[d]?.length ?? 0) === 0) d++;
+    const v = buckets[d]?.pop() ?? 0;
+    if (position[v] !== -1 || degree[v] !== d) continue; // a stale entry
+    position[v] = placed++;
+    for (const u of adjacent[v] ?? [])
+      if (position[u] === -1) {
+        const du = (degree[u] ?? 0) - 1;
+        degree[u] = du;
+        buckets[du]?.push(u);
+      }
+  }
+  return position;
+}
+
+/**
+ * Greedy colouring of the candidates, listed by colour: colours[k] is the colour (from 1) of
+ * order[k], non-decreasing, so a clique grown from order[0..k] has at most colours[k] members.
+ */
+function colourCandidates(
+  candidates: readonly number[],
+  adjacent: readonly Set<number>[],
+): { order: number[]; colours: number[] } {
+  const classes: number[][] = [];
+  for (const v of candidates) {
+    const near = adjacent[v];
+    let placed = false;
+    for (const cls of classes)
+      if (!cls.some((u) => near?.has(u))) {
+        cls.push(v);
+        placed = true;
+        break;
+      }
+    if (!placed) classes.push([v]);
+  }
+  const order: number[] = [];
+  const colours: number[] = [];
+  classes.forEach((cls, c) => {
+    for (const v of cls) {
+      order.push(v);
+      colours.push(c + 1);
+    }
+  });
+  return { order, colours };
 }

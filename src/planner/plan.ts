@@ -17,7 +17,7 @@ import {
   type Wave,
 } from '../model/index.js';
 import type { PlanOptions, PlanningInput } from './index.js';
-import { stageBounds } from './bounds.js';
+import { capacityLimited, stageBounds } from './bounds.js';
 import {
   conditionFindings,
   unplannedFindings,
@@ -77,7 +77,9 @@ export function plan(
     bounds.push(...stageB);
     const stageLB = Math.max(0, ...stageB.map((b) => b.value));
     wavesLowerBound += stageLB;
-    const built = builder.build(spec);
+    // Wave classes model the limits, not spare capacity: where room is what binds, the waves
+    // follow the hosts that free the most of it instead (waves.ts).
+    const built = builder.build(spec, stageLB, !capacityLimited(stageB));
     for (const u of built.unplanned) {
       pending[world.hostIndex.get(u.visit.host.name) ?? -1] = 0;
       unplanned.push({ host: u.visit.host.name, stage: spec.index, reason: u.reason });

@@ -16,6 +16,7 @@
 import type { Campaign, Cluster, ComponentChange, Strategy } from '../model/index.js';
 import type { HostVisit, StageSpec } from './stages.js';
 import { AFFINITY, type World } from './world.js';
+import { ClassTable, colourHosts, type ClassLimits } from './colouring.js';
 
 export interface WaveHost {
   readonly visit: HostVisit;
@@ -154,6 +155,10 @@ class MemberTally {
 class DestinationPool {
   private readonly done: number[] = [];
   private readonly later: number[] = [];
+  /** While set, only hosts that need no further visit receive instances. */
+  doneOnly = false;
+  /** While set, a host still to be upgraded receives instance i only if it says yes. */
+  private classGuard: ((i: number, h: number) => boolean) | undefined;
   private doneCursor = 0;
   private laterCursor = 0;
   constructor(
@@ -178,7 +183,18 @@ class DestinationPool {
    * upgraded never receives a member that would push its VNF over budget when that host's turn
    * comes (`guardBudget`, smooth mode): it could then never be upgraded.
    */
-  find(i: number, excluded: Uint8Array, guardBudget: boolean): number {
+  find(
+    i: number,
+    excluded: Uint8Array,
+    guardBudget: boolean,
+    classGuard?: (i: number, h: number) => boolean,
+  ): number {
+    if (classGuard) {
+      this.classGuard = classGuard;
+      const h = this.find(i, excluded, guardBudget);
+      this.classGuard = undefined;
+      if (h >= 0) return h;
+    }
     const w = this.world;
     const v = w.vnfOf[i] ?? -1;
     const aa = v < 0 ? AFFINITY.none : (w.affinity[v] ?? AFFINITY.none);
@@ -213,6 +229,7 @@ class DestinationPool {
       if (avoidMembers && this.tally.on(h) > 0) continue;
       return h;
     }
+    if (this.doneOnly) return -1;
     for (let k = this.laterCursor; k < this.later.length; k++) {
       const h = this.later[k] ?? -1;
       if ((this.pending[h] ?? 0) === 0) continue;
@@ -220,6 +237,7 @@ class DestinationPool {
       const members = this.tally.on(h);
       if (avoidMembers && members > 0) continue;
       if (members + 1 > limit) continue;
+      if (this.classGuard && !this.classGuard(i, h)) continue;
       return h;
     }
     return -1;
@@ -232,6 +250,27 @@ class DestinationPool {
 }
 
 const NO_CLUSTERS: readonly number[] = [];
+
+/** Iterated-greedy passes over a stage's wave classes (colouring.ts). */
+const COLOURING_PASSES = 300;
+/** Fewer passes for large stages: passes × hosts stays near this (each pass is a first-fit). */
+const COLOURING_WORK = 30_000;
+/**
+ * Up to this many hosts left in a stage, its classes are coloured again after a wave when they
+ * need it; past it they keep the stage's first colouring (colouring costs more there than it
+ * saves: the same waves at 10,000 hosts, 0.3 s faster).
+ */
+const RECOLOUR_MAX_HOSTS = 3_000;
+/**
+ * The warm-up wave makes room for this share of what a full wave moves on average; the wave
+ * after it takes more hosts only as far as that room goes (done-only). Tuned on generated clouds
+ * at 70 % utilisation (bench/results/plan.md): a full share makes the warm-up move more than the
+ * room saves; much less makes the next waves small.
+ */
+const WARM_UP_ROOM = 0.8;
+
+/** Where a stage is with its warm-up wave: none, the next wave, or the next one follows it. */
+type WarmUp = 'none' | 'next' | 'done';
 
 type Candidate = { readonly visit: HostVisit; readonly host: number };
 
@@ -281,6 +320,17 @@ export class WaveBuilder {
   private readonly conflictsOf: Float64Array;
   private readonly loadOf: Float64Array;
   private readonly hashOf: Float64Array;
+  /** Optimised strategy: the position of each host's wave class in the stage (colouring.ts). */
+  private readonly classRank: Int32Array;
+  /** Optimised strategy: each remaining host's wave class (-1: none) and what the classes hold. */
+  private readonly classId: Int32Array;
+  private classes: ClassTable | undefined;
+  /** Whether the next wave is a stage's warm-up class (see warmUpClass), or the one after it. */
+  private warmUp: WarmUp = 'none';
+  /** While set, hosts after the first of a wave evacuate only onto hosts needing no further visit. */
+  private onlyOnceMoved = false;
+  /** Set when an evacuation had to overfill a class: the classes must be coloured again. */
+  private classBroken = false;
   /**
    * Whether the last wave left hosts behind for lack of room: then the heaviest hosts go first,
    * since emptying them frees the largest holes (otherwise the lightest, to move least early).
@@ -351,6 +401,8 @@ export class WaveBuilder {
     this.conflictsOf = new Float64Array(nh);
     this.loadOf = new Float64Array(nh);
     this.hashOf = new Float64Array(nh);
+    this.classRank = new Int32Array(nh);
+    this.classId = new Int32Array(nh).fill(-1);
   }
 
   /** How many members of the cluster may be out at once (for quorum clusters), or domains. */
@@ -418,7 +470,11 @@ export class WaveBuilder {
     return undefined;
   }
 
-  build(stage: StageSpec): StageWaves {
+  /**
+   * The waves of a stage. `lowerBound` (the stage's best bound) lets the optimised strategy stop
+   * improving its wave classes once they reach it.
+   */
+  build(stage: StageSpec, lowerBound = 0, useClasses = true): StageWaves {
     const { world } = this.ctx;
     const unplanned: { visit: HostVisit; reason: string; kind: RejectKind }[] = [];
     let remaining: Candidate[] = [];
@@ -447,11 +503,21 @@ export class WaveBuilder {
     }
     if (this.ctx.strategy !== 'optimised')
       remaining.sort((a, b) => compareNames(a.visit.host.name, b.visit.host.name));
+    const colouring = this.ctx.strategy === 'optimised' && useClasses;
+    this.forgetClasses(remaining);
+    if (colouring) this.assignClasses(remaining, lowerBound, true);
 
     const waves: BuiltWave[] = [];
     while (remaining.length > 0) {
       const ordered = this.ctx.strategy === 'optimised' ? this.rank(remaining) : remaining;
-      const { wave, rejects } = this.fill(ordered, false);
+      // The warm-up wave holds its class alone: any other host would move its instances twice.
+      // The wave after it takes, past its first host, only hosts whose instances all fit where
+      // the warm-up made room: it is the wave that room was made for.
+      const phase = this.warmUp;
+      this.warmUp = phase === 'next' ? 'done' : 'none';
+      this.onlyOnceMoved = phase === 'done';
+      const { wave, rejects } = this.fill(ordered, false, phase === 'next' ? 0 : Infinity);
+      this.onlyOnceMoved = false;
       this.capacityBound = (rejects.byKind.get('capacity') ?? 0) > 0;
       if (wave.length === 0) {
         // Nothing fits: ask again, this time keeping every host's reason.
@@ -468,6 +534,19 @@ export class WaveBuilder {
       waves.push({ hosts: wave, reason: this.waveReason(wave.length, rejects) });
       const inWave = new Set(wave.map((x) => x.host));
       remaining = remaining.filter((r) => !inWave.has(r.host));
+      if (colouring && remaining.length > 0) {
+        // Colour the rest again when the wave left a host of its class behind, or an evacuated
+        // instance landed where its class had no room, or the classes are above the bound: the
+        // hosts now upgraded no longer constrain anyone. Large stages keep their first colouring.
+        const first = this.classRank[ordered[0]?.host ?? 0] ?? 0;
+        const leftBehind = remaining.some((r) => this.classRank[r.host] === first);
+        const classesLeft = new Set<number>();
+        for (const r of remaining) classesLeft.add(this.classRank[r.host] ?? 0);
+        const atBound = classesLeft.size <= lowerBound - waves.length;
+        if (remaining.length <= RECOLOUR_MAX_HOSTS && (leftBehind || this.classBroken || !atBound))
+          this.assignClasses(remaining, lowerBound - waves.length);
+        this.classBroken = false;
+      }
       for (const x of wave) {
         const p = (this.ctx.pending[x.host] ?? 1) - 1;
         this.ctx.pending[x.host] = p;
@@ -496,7 +575,7 @@ export class WaveBuilder {
     for (const r of remaining) profiles.push(this.profile(r.host));
     const left = this.tallyLeft(remaining, profiles);
     this.score(remaining, profiles, left);
-    const { urgencyOf, conflictsOf, loadOf, hashOf } = this;
+    const { urgencyOf, conflictsOf, loadOf, hashOf, classRank } = this;
     const heaviestFirst = this.capacityBound;
     const order: number[] = [];
     for (let k = 0; k < remaining.length; k++) order.push(k);
@@ -505,6 +584,7 @@ export class WaveBuilder {
       const la = loadOf[a] ?? 0;
       const lb = loadOf[b] ?? 0;
       return (
+        (classRank[remaining[a]?.host ?? 0] ?? 0) - (classRank[remaining[b]?.host ?? 0] ?? 0) ||
         Number(la > 0) - Number(lb > 0) ||
         (urgencyOf[b] ?? 0) - (urgencyOf[a] ?? 0) ||
         (conflictsOf[b] ?? 0) - (conflictsOf[a] ?? 0) ||
@@ -516,6 +596,185 @@ export class WaveBuilder {
     const ordered: Candidate[] = [];
     for (const k of order) ordered.push(remaining[k] as Candidate);
     return ordered;
+  }
+
+  /** A new stage: no classes (all hosts rank alike), no warm-up. */
+  private forgetClasses(remaining: readonly Candidate[]): void {
+    this.warmUp = 'none';
+    this.classes = undefined;
+    for (const r of remaining) this.classRank[r.host] = 0;
+  }
+
+  /**
+   * Colours the stage's hosts into wave classes (colouring.ts), the most constrained listed
+   * first, and ranks the classes lightest first: the first waves evacuate onto hosts that are
+   * still to be upgraded, so the less they move, the fewer instances move twice.
+   */
+  private assignClasses(remaining: readonly Candidate[], lowerBound: number, warmUp = false): void {
+    const first = warmUp ? this.warmUpClass(remaining) : new Set<number>();
+    if (first.size > 0) {
+      const rest = remaining.filter((r) => !first.has(r.host));
+      this.assignClasses(rest, lowerBound - 1);
+      for (const r of rest) this.classRank[r.host] = (this.classRank[r.host] ?? 0) + 1;
+      for (const h of first) this.classRank[h] = 0;
+      this.warmUp = 'next';
+      return;
+    }
+    const profiles: HostProfile[] = [];
+    for (const r of remaining) profiles.push(this.profile(r.host));
+    this.score(remaining, profiles, this.tallyLeft(remaining, profiles));
+    const { urgencyOf, conflictsOf, hashOf } = this;
+    const order: number[] = [];
+    for (let k = 0; k < remaining.length; k++) order.push(k);
+    const { classRank } = this;
+    order.sort(
+      (a, b) =>
+        (classRank[remaining[a]?.host ?? 0] ?? 0) - (classRank[remaining[b]?.host ?? 0] ?? 0) ||
+        (urgencyOf[b] ?? 0) - (urgencyOf[a] ?? 0) ||
+        (conflictsOf[b] ?? 0) - (conflictsOf[a] ?? 0) ||
+        (hashOf[a] ?? 0) - (hashOf[b] ?? 0) ||
+        a - b,
+    );
+    const hosts: number[] = [];
+    for (const k of order) hosts.push(remaining[k]?.host ?? 0);
+    const { classOf, table } = colourHosts(
+      hosts,
+      this.classLimits(),
+      Math.max(1, Math.min(COLOURING_PASSES, Math.floor(COLOURING_WORK / hosts.length))),
+      lowerBound,
+      this.classes,
+    );
+    this.classes = table;
+    this.classId.fill(-1);
+    for (let k = 0; k < hosts.length; k++) this.classId[hosts[k] ?? 0] = classOf[k] ?? 0;
+    let classes = 0;
+    for (const c of classOf) classes = Math.max(classes, c + 1);
+    const load = new Float64Array(classes);
+    for (let k = 0; k < hosts.length; k++) {
+      const c = classOf[k] ?? 0;
+      load[c] = (load[c] ?? 0) + this.profile(hosts[k] ?? 0).moveVcpu;
+    }
+    const byLoad: number[] = [];
+    for (let c = 0; c < classes; c++) byLoad.push(c);
+    byLoad.sort((a, b) => (load[a] ?? 0) - (load[b] ?? 0) || a - b);
+    const position = new Int32Array(classes);
+    byLoad.forEach((c, p) => (position[c] = p));
+    for (let k = 0; k < hosts.length; k++)
+      this.classRank[hosts[k] ?? 0] = position[classOf[k] ?? 0] ?? 0;
+  }
+
+  /**
+   * An instance evacuated in an early wave may land on a host still to be upgraded, and then
+   * counts against that host's wave class: the class must still have room in its VNF's budget,
+   * or the host could not be upgraded with its class. (Undefined outside the optimised strategy.)
+   */
+  private readonly classGuard = (i: number, h: number): boolean => {
+    const c = this.classId[h] ?? -1;
+    const v = this.ctx.world.vnfOf[i] ?? -1;
+    if (c < 0 || v < 0 || !this.classes) return true;
+    return this.classes.room(c, v, this.ctx.world.out[i] === 1);
+  };
+
+  /** Counts instance i arriving on (+1) or leaving (-1) host h against h's wave class. */
+  private arrive(i: number, h: number, sign: 1 | -1): void {
+    const c = this.classId[h] ?? -1;
+    const v = this.ctx.world.vnfOf[i] ?? -1;
+    if (c >= 0 && v >= 0) this.classes?.arrive(c, v, this.ctx.world.out[i] === 1, sign);
+  }
+
+  /**
+   * The first wave of a stage may find no upgraded host to evacuate onto: what it moves lands on
+   * hosts still to be upgraded and moves again. So it takes the hosts with the fewest instances
+   * to move, and only as many as it takes to make room for the next wave: per placement group,
+   * until the room of the hosts that need no further visit (these, once upgraded and empty,
+   * and any already done) holds what a full wave of that group moves on average. Empty when
+   * the stage moves nothing or the room is there already.
+   */
+  private warmUpClass(remaining: readonly Candidate[]): Set<number> {
+    const w = this.ctx.world;
+    const groups = w.groupKeys.length;
+    const movers = new Int32Array(remaining.length);
+    const needV = new Float64Array(groups);
+    const needM = new Float64Array(groups);
+    const roomV = new Float64Array(groups);
+    const roomM = new Float64Array(groups);
+    const share = (this.ctx.cap / remaining.length) * WARM_UP_ROOM;
+    remaining.forEach((r, k) => {
+      let n = 0;
+      for (const i of w.onHost[r.host] ?? []) if (w.moving[i] === 1) n++;
+      movers[k] = n;
+      const g = w.group[r.host] ?? 0;
+      const p = this.profile(r.host);
+      needV[g] = (needV[g] ?? 0) + p.moveVcpu * share;
+      needM[g] = (needM[g] ?? 0) + p.moveMem * share;
+    });
+    for (let h = 0; h < w.hosts.length; h++)
+      if (w.eligible[h] === 1 && (this.ctx.pending[h] ?? 0) === 0) {
+        const g = w.group[h] ?? 0;
+        roomV[g] = (roomV[g] ?? 0) + w.freeVcpu(h);
+        roomM[g] = (roomM[g] ?? 0) + w.freeMem(h);
+      }
+    const short = (g: number): boolean =>
+      (roomV[g] ?? 0) < (needV[g] ?? 0) || (roomM[g] ?? 0) < (needM[g] ?? 0);
+    let groupsShort = 0;
+    for (let g = 0; g < groups; g++) if (short(g)) groupsShort++;
+    const chosen = new Set<number>();
+    if (groupsShort === 0) return chosen;
+    const order: number[] = [];
+    for (let k = 0; k < remaining.length; k++) order.push(k);
+    // Fewest instances moved per vCPU of room made first.
+    const cost = new Float64Array(remaining.length);
+    remaining.forEach((r, k) => {
+      const room = (w.capVcpu[r.host] ?? 0) - this.profile(r.host).stayVcpu;
+      cost[k] = w.eligible[r.host] === 1 && room > 0 ? (movers[k] ?? 0) / room : Infinity;
+    });
+    order.sort(
+      (a, b) =>
+        (cost[a] ?? 0) - (cost[b] ?? 0) ||
+        (movers[a] ?? 0) - (movers[b] ?? 0) ||
+        this.hash(remaining[a]?.host ?? 0) - this.hash(remaining[b]?.host ?? 0) ||
+        a - b,
+    );
+    const table = new ClassTable(this.classLimits());
+    for (const k of order) {
+      const h = remaining[k]?.host ?? 0;
+      const g = w.group[h] ?? 0;
+      if (!short(g) || (table.count > 0 && !table.fits(h, 0))) continue;
+      table.add(h, 0);
+      chosen.add(h);
+      if (w.eligible[h] === 1) {
+        const p = this.profile(h);
+        roomV[g] = (roomV[g] ?? 0) + (w.capVcpu[h] ?? 0) - p.stayVcpu;
+        roomM[g] = (roomM[g] ?? 0) + (w.capMem[h] ?? 0) - p.stayMem;
+        if (!short(g)) groupsShort--;
+      }
+      if (groupsShort === 0 || table.full(0)) break;
+    }
+    return chosen;
+  }
+
+  /** The static limits of a wave, for the colouring. */
+  private classLimits(): ClassLimits {
+    const w = this.ctx.world;
+    return {
+      cap: this.ctx.cap,
+      smooth: this.ctx.campaign.mode === 'smooth',
+      vnfCount: w.vnfs.length,
+      budgetOut: w.budgetOut,
+      budgetTotal: w.budgetTotal,
+      domainLimit: this.domainLimits.map(([, limit]) => limit),
+      domainOf: this.domainOf,
+      domainCount: this.domainCounts,
+      clusterCount: this.clusters.length,
+      clusterBudget: (ci) => this.clusterBudget(ci),
+      clusterDomainKey: (ci) => {
+        const c = this.clusters[ci];
+        return c?.kind === 'failure-domains' ? c.failureDomain : undefined;
+      },
+      clustersOf: (h) => this.clusterIndexesOf(h),
+      label: (h, key) => w.hosts[h]?.labels[key] ?? w.hosts[h]?.name ?? '',
+      members: (h) => this.profile(h).members,
+    };
   }
 
   /**
@@ -626,6 +885,7 @@ export class WaveBuilder {
   private fill(
     ordered: readonly Candidate[],
     explain: boolean,
+    maxRank = Infinity,
   ): {
     wave: WaveHost[];
     rejects: Rejections;
@@ -639,6 +899,7 @@ export class WaveBuilder {
     };
     const rejects = new Rejections(explain);
     for (const cand of ordered) {
+      if ((this.classRank[cand.host] ?? 0) > maxRank) break;
       if (wave.hosts.length >= this.ctx.cap) break;
       const reject = this.constraintHit(cand, wave) ?? this.evacuate(cand, wave);
       if (reject) rejects.add(cand.host, reject);
@@ -739,16 +1000,22 @@ export class WaveBuilder {
     const destinations: number[] = [];
     const pool = this.pools[w.group[h] ?? 0];
     const guardBudget = this.ctx.campaign.mode === 'smooth';
+    if (pool) pool.doneOnly = this.onlyOnceMoved && wave.hosts.length > 0;
     for (const i of instances) {
       if (w.moving[i] !== 1) {
         destinations.push(-1);
         continue;
       }
-      const to = pool ? pool.find(i, this.inWave, guardBudget) : -1;
+      const guard = this.classes ? this.classGuard : undefined;
+      const to = pool ? pool.find(i, this.inWave, guardBudget, guard) : -1;
+      if (guard && to >= 0 && !guard(i, to)) this.classBroken = true;
       if (to < 0) {
         // Undo, last placed first.
         for (let k = destinations.length - 1; k >= 0; k--)
-          if ((destinations[k] ?? -1) >= 0) w.move(instances[k] ?? 0, h);
+          if ((destinations[k] ?? -1) >= 0) {
+            w.move(instances[k] ?? 0, h);
+            this.arrive(instances[k] ?? 0, destinations[k] ?? 0, -1);
+          }
         this.inWave[h] = 0;
         return {
           kind: 'capacity',
@@ -757,6 +1024,7 @@ export class WaveBuilder {
         };
       }
       w.move(i, to);
+      this.arrive(i, to, 1);
       destinations.push(to);
     }
     this.take(cand, wave, members, instances, destinations);
