@@ -13,15 +13,11 @@ import { Option } from '@commander-js/extra-typings';
 import { loadCampaign, loadCatalog } from '../campaign/index.js';
 import type { Driver } from '../drivers/driver.js';
 import type { OpenStackDriver } from '../drivers/openstack/driver.js';
-import { openPersistentSim, type PersistentSim } from '../drivers/sim/persist.js';
-import { loadScenario } from '../drivers/sim/scenario-file.js';
-import { SimDriver, durationsFromCatalog } from '../drivers/sim/driver.js';
+import type { PersistentSim } from '../drivers/sim/persist.js';
 import { hostname } from 'node:os';
-import { commitRun, suspendRun } from '../engine/control.js';
-import { Engine, type ProgressEvent, type RunOutcome } from '../engine/engine.js';
-import { jsonLog, type EngineLog } from '../engine/log.js';
-import { buildReport, type RunReport } from '../engine/report.js';
-import { readRunDocument } from '../engine/run-document.js';
+import type { Engine, ProgressEvent, RunOutcome } from '../engine/engine.js';
+import type { EngineLog } from '../engine/log.js';
+import type { RunReport } from '../engine/report.js';
 import {
   EscalatorError,
   STRATEGIES,
@@ -29,15 +25,16 @@ import {
   type Catalog,
   type Inventory,
 } from '../model/index.js';
-import {
-  DEFAULT_DB_PATH,
-  openStore,
-  parseTarget,
-  type RunRecord,
-  type Store,
-} from '../store/index.js';
+import type { RunRecord, Store } from '../store/index.js';
+import { DEFAULT_DB_PATH, parseTarget } from '../store/target.js';
 import { formatReport, formatRuns } from './format-run.js';
 import { loadPlanningInput } from './inputs.js';
+
+/**
+ * The store, the engine and the twin, loaded when a command runs: `plan`, `check` and
+ * `validate` share this program and must not pay for them at start-up (~0.3 s).
+ */
+const deps = () => import('./run-deps.js');
 
 type Output = 'table' | 'json';
 
@@ -140,35 +137,48 @@ async function openTwin(
   inventory: Inventory | undefined,
 ): Promise<PersistentSim> {
   const path = twinPath(o);
-  const scenario = o.scenario === undefined ? undefined : await loadScenario(o.scenario);
-  s.twin = await openPersistentSim(
-    path,
-    inventory === undefined
-      ? undefined
-      : {
-          inventory,
-          options: {
-            ...(scenario === undefined ? {} : { scenario }),
-            ...(catalog === undefined ? {} : { durations: durationsFromCatalog(catalog) }),
+  const scenario =
+    o.scenario === undefined ? undefined : await (await deps()).loadScenario(o.scenario);
+  s.twin = await (
+    await deps()
+  )
+    .openPersistentSim(
+      path,
+      inventory === undefined
+        ? undefined
+        : {
+            inventory,
+            options: {
+              ...(scenario === undefined ? {} : { scenario }),
+              ...(catalog === undefined
+                ? {}
+                : { durations: (await deps()).durationsFromCatalog(catalog) }),
+            },
           },
-        },
-  ).catch((error: unknown) => {
-    if (
-      inventory === undefined &&
-      error instanceof EscalatorError &&
-      /no sim state/.test(error.message)
     )
-      throw new EscalatorError(
-        'ESC_USAGE',
-        `there is no simulated cloud at ${path} yet: give --inventory FILE to start one from an inventory`,
-      );
-    throw error;
-  });
+    .catch((error: unknown) => {
+      if (
+        inventory === undefined &&
+        error instanceof EscalatorError &&
+        /no sim state/.test(error.message)
+      )
+        throw new EscalatorError(
+          'ESC_USAGE',
+          `there is no simulated cloud at ${path} yet: give --inventory FILE to start one from an inventory`,
+        );
+      throw error;
+    });
   return s.twin;
 }
 
-function engineFor(s: Session, o: CommonOptions, driver: Driver, quiet = false): Engine {
+async function engineFor(
+  s: Session,
+  o: CommonOptions,
+  driver: Driver,
+  quiet = false,
+): Promise<Engine> {
   if (!s.store) throw new EscalatorError('ESC_INTERNAL', 'the store is not open');
+  const { Engine, jsonLog } = await deps();
   s.log = jsonLog(o.log ?? join(stateFolder(o.db), 'escalator.log'));
   const progress = quiet || o.output === 'json' ? undefined : new Progress();
   return new Engine({
@@ -248,10 +258,9 @@ async function findRun(store: Store, id: string | undefined): Promise<RunRecord>
 
 async function finish(s: Session, o: CommonOptions, outcome: RunOutcome): Promise<void> {
   const store = s.store as Store;
-  const report = await buildReport(
-    store,
-    await store.getRun(outcome.run.id).then((r) => r ?? outcome.run),
-  );
+  const report = await (
+    await deps()
+  ).buildReport(store, await store.getRun(outcome.run.id).then((r) => r ?? outcome.run));
   if (o.output === 'json')
     printJson({
       report,
@@ -306,7 +315,7 @@ export function addRunCommands(program: Command): void {
           const cloud = await openCloud(s, o.cloud);
           const inventory = await cloud.discover();
           const campaign = await loadCampaign(o.campaign, { inventory, catalog });
-          s.store = await openStore(o.db);
+          s.store = await (await deps()).openStore(o.db);
           return applyWith(s, o, cloud, campaign, catalog);
         }
         if (o.inventory !== undefined) {
@@ -315,12 +324,12 @@ export function addRunCommands(program: Command): void {
             catalog: o.catalog,
             campaign: o.campaign,
           });
-          s.store = await openStore(o.db);
+          s.store = await (await deps()).openStore(o.db);
           const twin = await openTwin(s, o, input.catalog, input.inventory);
           return applyWith(s, o, twin, input.campaign, input.catalog);
         }
         const catalog = await loadCatalog(o.catalog);
-        s.store = await openStore(o.db);
+        s.store = await (await deps()).openStore(o.db);
         const twin = await openTwin(s, o, catalog, undefined);
         const campaign = await loadCampaign(o.campaign, {
           inventory: await twin.discover(),
@@ -337,7 +346,7 @@ export function addRunCommands(program: Command): void {
     campaign: Awaited<ReturnType<typeof loadCampaign>>,
     catalog: Catalog,
   ): Promise<void> {
-    const engine = engineFor(s, o, driver);
+    const engine = await engineFor(s, o, driver);
     const outcome = await engine.apply({
       campaign,
       catalog,
@@ -363,11 +372,11 @@ export function addRunCommands(program: Command): void {
       .addOption(outputOption())
       .action(async (id: string | undefined, o) =>
         withSession(async (s) => {
-          s.store = await openStore(o.db);
+          s.store = await (await deps()).openStore(o.db);
           const run = await findRun(s.store, id);
-          const doc = readRunDocument(run.id, await s.store.getPlan(run.id));
+          const doc = (await deps()).readRunDocument(run.id, await s.store.getPlan(run.id));
           const driver = await driverForRun(s, run, o, doc.catalog);
-          const engine = engineFor(s, o, driver);
+          const engine = await engineFor(s, o, driver);
           await finish(s, o, await engine[name](run.id));
         }),
       );
@@ -397,7 +406,7 @@ export function addRunCommands(program: Command): void {
       .addOption(outputOption())
       .action(async (id: string | undefined, o) =>
         withSession(async (s) => {
-          s.store = await openStore(o.db);
+          s.store = await (await deps()).openStore(o.db);
           const run = await findRun(s.store, id);
           const next = await act(s.store, run.id, `${hostname()}/${process.pid}`);
           if (o.output === 'json') printJson({ run: next.id, state: next.state });
@@ -407,13 +416,13 @@ export function addRunCommands(program: Command): void {
   storeOnly(
     'suspend',
     'Pause the run after its current steps (the executing process sees it).',
-    suspendRun,
+    async (store, run, by) => (await deps()).suspendRun(store, run, by),
     (r) => `run ${r.id}: ${r.state}`,
   );
   storeOnly(
     'commit',
     'End the rollback window: the run can no longer be rolled back; its backups are deleted.',
-    commitRun,
+    async (store, run, by) => (await deps()).commitRun(store, run, by),
     (r) => `run ${r.id}: ${r.state} — backups deleted, the rollback window is closed`,
   );
 
@@ -425,7 +434,7 @@ export function addRunCommands(program: Command): void {
     .addOption(outputOption())
     .action(async (id: string | undefined, o) =>
       withSession(async (s) => {
-        s.store = await openStore(o.db);
+        s.store = await (await deps()).openStore(o.db);
         if (id === undefined) {
           const runs = await s.store.listRuns({ newestFirst: true, limit: 50 });
           if (o.output === 'json')
@@ -442,7 +451,7 @@ export function addRunCommands(program: Command): void {
           else print(formatRuns(runs));
           return;
         }
-        const report = await buildReport(s.store, await findRun(s.store, id));
+        const report = await (await deps()).buildReport(s.store, await findRun(s.store, id));
         if (o.output === 'json') printJson(report);
         else print(formatReport(report));
       }),
@@ -458,8 +467,10 @@ export function addRunCommands(program: Command): void {
     .addOption(outputOption())
     .action(async (id: string | undefined, o) =>
       withSession(async (s) => {
-        s.store = await openStore(o.db);
-        const report: RunReport = await buildReport(s.store, await findRun(s.store, id));
+        s.store = await (await deps()).openStore(o.db);
+        const report: RunReport = await (
+          await deps()
+        ).buildReport(s.store, await findRun(s.store, id));
         if (o.output === 'json') printJson(report);
         else print(formatReport(report));
       }),
@@ -502,7 +513,7 @@ export function addInventoryCommands(program: Command): void {
         } else {
           if (o.twin === undefined)
             throw new EscalatorError('ESC_USAGE', 'with --from sim, give --twin FILE');
-          s.twin = await openPersistentSim(o.twin);
+          s.twin = await (await deps()).openPersistentSim(o.twin);
           found = await s.twin.discover();
           source = `exported from the twin ${o.twin}`;
         }
@@ -534,6 +545,7 @@ export async function demoRun(
 ): Promise<void> {
   const folder = db === undefined ? await mkdtemp(join(tmpdir(), 'escalator-demo-')) : undefined;
   try {
+    const { Engine, SimDriver, durationsFromCatalog, jsonLog, openStore } = await deps();
     await withSession(async (s) => {
       s.store = await openStore(db ?? join(folder as string, 'demo.db'));
       const twin = new SimDriver(input.inventory, {

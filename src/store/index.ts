@@ -1,8 +1,8 @@
 /** The store: runs, steps, journal, guards, backups and leases in SQLite or PostgreSQL. */
 export { openStore, Store, StoreConflictError } from './store.js';
 export type { StoreOptions } from './store.js';
-export { DEFAULT_DB_PATH, parseTarget, describeTarget } from './connect.js';
-export type { Target } from './connect.js';
+export { DEFAULT_DB_PATH, parseTarget, describeTarget } from './target.js';
+export type { Target } from './target.js';
 export { MIGRATIONS, migrationProvider, columnTypes } from './migrations.js';
 export type { Dialect } from './migrations.js';
 export { DEFAULT_RETRY, isTransient } from './retry.js';
