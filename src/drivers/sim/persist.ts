@@ -213,6 +213,13 @@ function plainOptions(options: PersistentSimOptions | undefined): PersistentSimO
 }
 
 function checkSameInit(path: string, header: Header, init: SimInit): void {
+  // The header was written from an inventory compiled as this one is, so the same inventory
+  // gives the same text: compare that, and walk the values only to say what differs.
+  if (
+    JSON.stringify(header.inventory) === JSON.stringify(init.inventory) &&
+    JSON.stringify(header.options) === JSON.stringify(plainOptions(init.options))
+  )
+    return;
   const inventory = firstDifference(
     header.inventory,
     JSON.parse(JSON.stringify(init.inventory)),
