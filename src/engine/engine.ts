@@ -37,7 +37,7 @@ import {
 } from '../model/index.js';
 import { plan as makePlan } from '../planner/index.js';
 import type { RunRecord, StepRecord, Store } from '../store/index.js';
-import { StoreConflictError } from '../store/index.js';
+import { newStepRecords, StoreConflictError } from '../store/index.js';
 import {
   asFailure,
   retrying,
@@ -293,17 +293,18 @@ export class Engine {
       { run: run.id, campaign: run.campaignName, object: run.id, action: 'create' },
       `run ${run.id} created: ${plan.summary.hosts} hosts in ${plan.summary.waves} waves`,
     );
-    await this.start(run, doc);
-    return this.drive(run.id);
+    const steps = await this.start(run, doc);
+    return this.drive(run.id, { doc, ...(steps ? { steps } : {}) });
   }
 
   /**
    * A created run's steps, its check and its start: each idempotent, so a process killed half-way
    * through finishes them when it comes back.
    */
-  private async start(run: RunRecord, known?: RunDocument): Promise<void> {
+  private async start(run: RunRecord, known?: RunDocument): Promise<StepRecord[] | undefined> {
     const doc = known ?? (await this.readDoc(run.id));
-    await this.io(() => this.store.ensureSteps(run.id, newSteps(run.id, doc)));
+    const steps = newSteps(run.id, doc);
+    const added = await this.io(() => this.store.ensureSteps(run.id, steps));
     const blockers = doc.plan.findings.filter((f) => f.severity === 'blocker').length;
     let state = run.state;
     if (state === 'planned')
@@ -311,6 +312,10 @@ export class Engine {
         await this.moveRun(run.id, 'check', { findings: doc.plan.findings.length, blockers })
       ).state;
     if (state === 'checked') await this.moveRun(run.id, 'start', { driverTime: this.driver.now() });
+    // A run just created here: its steps are exactly the ones added (none existed before).
+    return run.state === 'planned' && added === steps.length
+      ? newStepRecords(run.id, steps)
+      : undefined;
   }
 
   /** Continue a suspended run (after a failure: the failed steps run again). */
@@ -408,11 +413,15 @@ export class Engine {
   }
 
   /** Executes whatever the run's state asks for, under the lease. */
-  private drive(runId: string): Promise<RunOutcome> {
-    return this.withLease(runId, (x) => x.drive());
+  private drive(runId: string, known?: KnownRun): Promise<RunOutcome> {
+    return this.withLease(runId, (x) => x.drive(), known);
   }
 
-  private async withLease<T>(runId: string, work: (x: Execution) => Promise<T>): Promise<T> {
+  private async withLease<T>(
+    runId: string,
+    work: (x: Execution) => Promise<T>,
+    known?: KnownRun,
+  ): Promise<T> {
     const ttl = this.options.leaseTtlMs ?? 30_000;
     let lease = await this.io(() => this.store.acquireLease(runId, this.owner, ttl));
     if (!lease.acquired) {
@@ -428,7 +437,13 @@ export class Engine {
         );
     }
     const run = await this.getRun(runId);
-    const x = new Execution(this, this.options, run, await this.readDoc(runId));
+    const x = new Execution(
+      this,
+      this.options,
+      run,
+      known?.doc ?? (await this.readDoc(runId)),
+      known?.steps,
+    );
     this.active.set(runId, x);
     const renew = setInterval(() => {
       void this.store.renewLease(runId, this.owner, ttl).catch(() => undefined);
@@ -469,6 +484,12 @@ interface HostOutcome {
   readonly message?: string;
 }
 
+/** What the process that has just created a run knows of it: no need to read it back. */
+interface KnownRun {
+  readonly doc: RunDocument;
+  readonly steps?: readonly StepRecord[];
+}
+
 /** One run being executed by this process. */
 class Execution {
   private run: RunRecord;
@@ -486,6 +507,8 @@ class Execution {
     private readonly options: EngineOptions,
     run: RunRecord,
     doc: RunDocument,
+    /** The run's steps when this process has just added all of them (else read from the store). */
+    private known?: readonly StepRecord[],
   ) {
     this.run = run;
     this.doc = doc;
@@ -513,7 +536,9 @@ class Execution {
   }
 
   private async loadSteps(): Promise<void> {
-    const rows = await this.engine.io(() => this.store.listSteps(this.id));
+    const known = this.known;
+    this.known = undefined;
+    const rows = known ?? (await this.engine.io(() => this.store.listSteps(this.id)));
     this.steps = new Map(rows.map((r) => [r.key, r]));
   }
 

@@ -1,5 +1,5 @@
 /** The store: runs, steps, journal, guards, backups and leases in SQLite or PostgreSQL. */
-export { openStore, Store, StoreConflictError } from './store.js';
+export { newStepRecords, openStore, Store, StoreConflictError } from './store.js';
 export type { StoreOptions } from './store.js';
 export { DEFAULT_DB_PATH, parseTarget, describeTarget } from './target.js';
 export type { Target } from './target.js';

@@ -22,7 +22,7 @@ import type { Clock, RandomSource } from '../model/index.js';
 import { EscalatorError } from '../model/index.js';
 import { sql } from 'kysely';
 import { connect, parseTarget } from './connect.js';
-import { MIGRATIONS, openStore, StoreConflictError } from './index.js';
+import { MIGRATIONS, newStepRecords, openStore, StoreConflictError } from './index.js';
 import { migrate } from './migrations.js';
 import type { NewStep, Store, StoreOptions } from './index.js';
 import { createDatabase, freePort } from './testing/postgres.js';
@@ -532,6 +532,16 @@ describe.each(backends)('store on $name', (backend) => {
     open.splice(open.indexOf(writer), 1);
     const reader = await openTracked(target);
     expect(await reader.readJournal(run.id)).toEqual(all);
+  });
+
+  it('the records of a new run’s steps are what reading them back gives', async () => {
+    const run = await newRun();
+    // More than one insert chunk, some steps placed and some with details.
+    const given = steps(run.id, 1203).map((step, i) =>
+      i % 7 === 0 ? { ...step, detail: { attempt: i, note: 'x', nested: [1, null] } } : step,
+    );
+    expect(await store.ensureSteps(run.id, given)).toBe(given.length);
+    expect(newStepRecords(run.id, given)).toEqual(await store.listSteps(run.id));
   });
 
   it('step idempotency keys are unique', async () => {

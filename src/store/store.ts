@@ -377,20 +377,21 @@ export class Store {
       let inserted = 0;
       for (let start = 0; start < unique.length; start += CHUNK) {
         const chunk = unique.slice(start, start + CHUNK);
-        const rows = chunk.map((step, i) => ({
-          run_id: runId,
-          key: step.key,
-          ordinal: step.ordinal ?? next++,
-          host: step.host ?? null,
-          kind: step.kind,
-          state: step.state ?? 'pending',
-          attempt: 0,
-          idempotency_key: step.idempotencyKey,
-          started_at: null,
-          ended_at: null,
-          error_code: null,
+        const rows = newStepRecords(runId, chunk, next).map((r, i) => ({
+          run_id: r.runId,
+          key: r.key,
+          ordinal: r.ordinal,
+          host: r.host,
+          kind: r.kind,
+          state: r.state,
+          attempt: r.attempt,
+          idempotency_key: r.idempotencyKey,
+          started_at: r.startedAt,
+          ended_at: r.endedAt,
+          error_code: r.errorCode,
           detail: details[start + i] ?? null,
         }));
+        for (const step of chunk) if (step.ordinal === undefined) next++;
         const result = await trx
           .insertInto('steps')
           .values(rows)
@@ -975,6 +976,35 @@ function toRun(row: Selectable<RunsTable>): RunRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/**
+ * The records `ensureSteps` stores for steps added to a run whose last ordinal is
+ * `firstOrdinal − 1` — as `listSteps` reads them back — so that who has just added all of a new
+ * run's steps can go on from them without listing 100,000 rows it wrote itself.
+ */
+export function newStepRecords(
+  runId: string,
+  steps: readonly NewStep[],
+  firstOrdinal = 0,
+): StepRecord[] {
+  let next = firstOrdinal;
+  return steps.map((step) => ({
+    runId,
+    key: step.key,
+    ordinal: step.ordinal ?? next++,
+    host: step.host ?? null,
+    kind: step.kind,
+    state: step.state ?? 'pending',
+    attempt: 0,
+    idempotencyKey: step.idempotencyKey,
+    startedAt: null,
+    endedAt: null,
+    errorCode: null,
+    ...(step.detail !== undefined
+      ? { detail: JSON.parse(JSON.stringify(step.detail)) as Json }
+      : {}),
+  }));
 }
 
 function toStep(row: Selectable<StepsTable>): StepRecord {
