@@ -397,7 +397,10 @@ export class Store {
           .values(rows)
           .onConflict((oc) => oc.columns(['run_id', 'key']).doNothing())
           .executeTakeFirst();
-        inserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
+        const added = Number(result.numInsertedOrUpdatedRows ?? 0n);
+        inserted += added;
+        // Every row of the chunk inserted: each is ours. Else check the ones that were there.
+        if (added === chunk.length) continue;
         const stored = await trx
           .selectFrom('steps')
           .select(['key', 'idempotency_key'])
