@@ -147,13 +147,14 @@ describe('escalator apply killed with SIGKILL again and again', () => {
     const progress: number[] = [];
     for (let attempt = 0; attempt < KILLS * 4 && finished === undefined; attempt++) {
       // One kill in four lands during start-up (opening the store, replaying the twin), the
-      // others at a random moment of the work, once the command has printed its first line.
+      // others at a random moment of the work, once the command has printed its first line —
+      // early enough that the 20 kills spread over the run rather than pile up at its end.
       const kill: Kill | undefined =
         kills >= KILLS
           ? undefined
           : rng.next() < 0.25
             ? { afterStartMs: 100 + Math.floor(rng.next() * 600) }
-            : { afterOutputMs: Math.floor(rng.next() * 500) };
+            : { afterOutputMs: Math.floor(rng.next() * 300) };
       const exit = await escalator(applyArgs('crashy'), kill);
       if (exit.signal === 'SIGKILL') {
         kills++;

@@ -18,6 +18,8 @@ export default async function setup(): Promise<void> {
     });
     // As `npm run build`: the precompiled document validators (src/tools/gen-validators.ts).
     await promisify(execFile)(process.execPath, ['dist/tools/gen-validators.js'], { cwd: ROOT });
+    // As `npm run build`: the command bundled into one file (src/tools/bundle-cli.ts).
+    await promisify(execFile)(process.execPath, ['dist/tools/bundle-cli.js'], { cwd: ROOT });
   } catch (error) {
     const out = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(
