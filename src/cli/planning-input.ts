@@ -75,7 +75,7 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /** The documents compiled as they are, or undefined when one of them already has problems. */
-async function readUnvalidated(files: PlanningFiles): Promise<PlanningInput | undefined> {
+export async function readUnvalidated(files: PlanningFiles): Promise<PlanningInput | undefined> {
   const [inventory, catalog, campaign] = await Promise.all([
     loadDocumentFile(files.inventory),
     loadDocumentFile(files.catalog),

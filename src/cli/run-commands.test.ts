@@ -172,6 +172,23 @@ describe('a failed step, then resume', () => {
     expect(run.stderr).toMatch(/^error ESC_RUN_SUSPENDED: .*resume it, roll it back or abort it/);
   });
 
+  it('apply again with changed documents validates them: problems named (exit 2), another cloud refused', async () => {
+    const text = await readFile(join(dir, 'cloud/inventory.yaml'), 'utf8');
+    await writeFile(join(dir, 'broken-inventory.yaml'), text.replace(/vcpu: \d+/, 'vcpu: lots'));
+    const broken = args.map((a) => (a === 'cloud/inventory.yaml' ? 'broken-inventory.yaml' : a));
+    const invalid = await escalator('apply', ...broken);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(
+      /broken-inventory\.yaml:\d+:\d+ spec\.flavors\[0\]\.vcpu: expected integer/,
+    );
+    expect(stackTraceIn(invalid)).toBe(false);
+    await writeFile(join(dir, 'other-inventory.yaml'), text.replace(/vcpu: (\d+)/, 'vcpu: 1$1'));
+    const other = args.map((a) => (a === 'cloud/inventory.yaml' ? 'other-inventory.yaml' : a));
+    const refused = await escalator('apply', ...other);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/ESC_SIM_STATE: .*made from another inventory/);
+  });
+
   it('resume runs the failed step anew and finishes (exit 0)', async () => {
     const run = await escalator('resume', ...db);
     expect(run.code, run.stderr).toBe(0);

@@ -146,7 +146,8 @@ export interface RunOutcome {
   readonly error?: { readonly code: ErrorCode; readonly message: string };
 }
 
-const LIVE_STATES: readonly RunState[] = [
+/** States of a run that `apply` continues rather than starting another beside it. */
+export const LIVE_STATES: readonly RunState[] = [
   'planned',
   'checked',
   'executing',
