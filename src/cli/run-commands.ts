@@ -93,11 +93,10 @@ async function unchangedRunInput(
     return undefined;
   const input = await readUnvalidated(files).catch(() => undefined);
   if (input === undefined) return undefined;
-  const { LIVE_STATES, campaignDigest, openStore } = await deps();
+  const { isLive, latestRunOf, openStore } = await deps();
   s.store = await openStore(o.db);
-  const digest = campaignDigest(input.campaign, input.catalog);
-  const [latest] = await s.store.listRuns({ campaignDigest: digest, newestFirst: true, limit: 1 });
-  return latest !== undefined && LIVE_STATES.includes(latest.state) ? input : undefined;
+  const latest = await latestRunOf(s.store, input.campaign, input.catalog);
+  return latest !== undefined && isLive(latest) ? input : undefined;
 }
 
 /** Everything a command holds open, closed in order whatever happens. */

@@ -147,7 +147,7 @@ export interface RunOutcome {
 }
 
 /** States of a run that `apply` continues rather than starting another beside it. */
-export const LIVE_STATES: readonly RunState[] = [
+const LIVE_STATES: readonly RunState[] = [
   'planned',
   'checked',
   'executing',
@@ -157,6 +157,20 @@ export const LIVE_STATES: readonly RunState[] = [
   'rolling-back',
   'restoring',
 ];
+
+/** Whether `apply` continues this run rather than starting another beside it. */
+export const isLive = (run: RunRecord): boolean => LIVE_STATES.includes(run.state);
+
+/** The newest run of this campaign and catalog, in any state (runs are found by their digest). */
+export async function latestRunOf(
+  store: Store,
+  campaign: Campaign,
+  catalog: Catalog,
+): Promise<RunRecord | undefined> {
+  const digest = campaignDigest(campaign, catalog);
+  const [latest] = await store.listRuns({ campaignDigest: digest, newestFirst: true, limit: 1 });
+  return latest;
+}
 
 const EXECUTED: ReadonlySet<StepState> = new Set([
   'running',
@@ -221,11 +235,8 @@ export class Engine {
    * the run they started (by digest) unless it is final. Plans against the driver's inventory.
    */
   async apply(input: ApplyInput): Promise<RunOutcome> {
-    const digest = campaignDigest(input.campaign, input.catalog);
-    const [latest] = await this.io(() =>
-      this.store.listRuns({ campaignDigest: digest, newestFirst: true, limit: 1 }),
-    );
-    if (latest !== undefined && LIVE_STATES.includes(latest.state)) {
+    const latest = await this.io(() => latestRunOf(this.store, input.campaign, input.catalog));
+    if (latest !== undefined && isLive(latest)) {
       this.log.info(
         { run: latest.id, campaign: latest.campaignName, object: latest.id, action: 'continue' },
         `continuing run ${latest.id} (${latest.state})`,
@@ -276,7 +287,7 @@ export class Engine {
     const run = await this.io(() =>
       this.store.createRun({
         campaignName: input.campaign.name,
-        campaignDigest: digest,
+        campaignDigest: campaignDigest(input.campaign, input.catalog),
         plan: doc,
         target: this.driver.name,
         entry: {

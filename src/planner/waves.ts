@@ -155,10 +155,6 @@ class MemberTally {
 class DestinationPool {
   private readonly done: number[] = [];
   private readonly later: number[] = [];
-  /** While set, only hosts that need no further visit receive instances. */
-  doneOnly = false;
-  /** While set, a host still to be upgraded receives instance i only if it says yes. */
-  private classGuard: ((i: number, h: number) => boolean) | undefined;
   private doneCursor = 0;
   private laterCursor = 0;
   constructor(
@@ -181,20 +177,18 @@ class DestinationPool {
   /**
    * A destination for instance i, avoiding hosts marked in `excluded`, or -1. A host still to be
    * upgraded never receives a member that would push its VNF over budget when that host's turn
-   * comes (`guardBudget`, smooth mode): it could then never be upgraded.
+   * comes (`guardBudget`, smooth mode): it could then never be upgraded. With `doneOnly`, only
+   * hosts needing no further visit may receive it. `classGuard`, when given, is asked about
+   * hosts still to be upgraded; they are taken against its answer only when no host it accepts
+   * will do.
    */
   find(
     i: number,
     excluded: Uint8Array,
     guardBudget: boolean,
+    doneOnly: boolean,
     classGuard?: (i: number, h: number) => boolean,
   ): number {
-    if (classGuard) {
-      this.classGuard = classGuard;
-      const h = this.find(i, excluded, guardBudget);
-      this.classGuard = undefined;
-      if (h >= 0) return h;
-    }
     const w = this.world;
     const v = w.vnfOf[i] ?? -1;
     const aa = v < 0 ? AFFINITY.none : (w.affinity[v] ?? AFFINITY.none);
@@ -214,22 +208,35 @@ class DestinationPool {
       this.laterCursor++;
     this.tally.select(v);
     // Soft anti-affinity: a host without a member if there is one, else any.
-    if (aa === AFFINITY.soft) {
-      const h = this.scan(i, excluded, true, limit);
-      return h >= 0 ? h : this.scan(i, excluded, false, limit);
-    }
-    return this.scan(i, excluded, aa === AFFINITY.strict, limit);
+    const pick = (laterOnly: boolean, guard?: (i: number, h: number) => boolean): number => {
+      if (aa !== AFFINITY.soft)
+        return this.scan(i, excluded, aa === AFFINITY.strict, limit, laterOnly, doneOnly, guard);
+      const h = this.scan(i, excluded, true, limit, laterOnly, doneOnly, guard);
+      return h >= 0 ? h : this.scan(i, excluded, false, limit, laterOnly, doneOnly, guard);
+    };
+    const h = pick(false, classGuard);
+    // The guard only turns hosts to be upgraded away: the second look skips the done ones.
+    return h >= 0 || doneOnly || !classGuard ? h : pick(true);
   }
 
-  private scan(i: number, excluded: Uint8Array, avoidMembers: boolean, limit: number): number {
+  private scan(
+    i: number,
+    excluded: Uint8Array,
+    avoidMembers: boolean,
+    limit: number,
+    laterOnly: boolean,
+    doneOnly: boolean,
+    guard: ((i: number, h: number) => boolean) | undefined,
+  ): number {
     const w = this.world;
-    for (let k = this.doneCursor; k < this.done.length; k++) {
-      const h = this.done[k] ?? -1;
-      if (excluded[h] === 1 || !w.fits(i, h)) continue;
-      if (avoidMembers && this.tally.on(h) > 0) continue;
-      return h;
-    }
-    if (this.doneOnly) return -1;
+    if (!laterOnly)
+      for (let k = this.doneCursor; k < this.done.length; k++) {
+        const h = this.done[k] ?? -1;
+        if (excluded[h] === 1 || !w.fits(i, h)) continue;
+        if (avoidMembers && this.tally.on(h) > 0) continue;
+        return h;
+      }
+    if (doneOnly) return -1;
     for (let k = this.laterCursor; k < this.later.length; k++) {
       const h = this.later[k] ?? -1;
       if ((this.pending[h] ?? 0) === 0) continue;
@@ -237,7 +244,7 @@ class DestinationPool {
       const members = this.tally.on(h);
       if (avoidMembers && members > 0) continue;
       if (members + 1 > limit) continue;
-      if (this.classGuard && !this.classGuard(i, h)) continue;
+      if (guard && !guard(i, h)) continue;
       return h;
     }
     return -1;
@@ -1000,14 +1007,14 @@ export class WaveBuilder {
     const destinations: number[] = [];
     const pool = this.pools[w.group[h] ?? 0];
     const guardBudget = this.ctx.campaign.mode === 'smooth';
-    if (pool) pool.doneOnly = this.onlyOnceMoved && wave.hosts.length > 0;
+    const doneOnly = this.onlyOnceMoved && wave.hosts.length > 0;
     for (const i of instances) {
       if (w.moving[i] !== 1) {
         destinations.push(-1);
         continue;
       }
       const guard = this.classes ? this.classGuard : undefined;
-      const to = pool ? pool.find(i, this.inWave, guardBudget, guard) : -1;
+      const to = pool ? pool.find(i, this.inWave, guardBudget, doneOnly, guard) : -1;
       if (guard && to >= 0 && !guard(i, to)) this.classBroken = true;
       if (to < 0) {
         // Undo, last placed first.
