@@ -19,7 +19,7 @@
  * driver-errors and lets every problem point at the very field that is wrong.
  */
 import { Type, type Static, type TProperties, type ObjectOptions } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { parseDocument, type ParsedDocument } from '../../campaign/load.js';
 import type { PendingProblem } from '../../campaign/problems.js';
 import { API_VERSION, DURATION_PATTERN, NAME_PATTERN } from '../../campaign/schema.js';
@@ -208,9 +208,12 @@ export const ScenarioDocumentSchema = closed({
 export type ScenarioDocument = Static<typeof ScenarioDocumentSchema>;
 type FaultDoc = Static<typeof FaultSchema>;
 
-const validate = new Ajv({ allErrors: true, strict: true }).compile<ScenarioDocument>(
-  ScenarioDocumentSchema,
-);
+/** Compiled at the first scenario read: most runs have none, and compiling costs ~70 ms. */
+let validator: ValidateFunction<ScenarioDocument> | undefined;
+const validate = (): ValidateFunction<ScenarioDocument> =>
+  (validator ??= new Ajv({ allErrors: true, strict: true }).compile<ScenarioDocument>(
+    ScenarioDocumentSchema,
+  ));
 
 // ---------------------------------------------------------------- loading
 
@@ -219,7 +222,7 @@ export function scenarioFromDocument(parsed: ParsedDocument): Scenario {
   return checkedDocument(
     parsed,
     ScenarioDocumentSchema,
-    validate,
+    validate(),
     semanticProblems,
     compileScenario,
   );

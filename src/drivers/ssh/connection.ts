@@ -4,7 +4,7 @@
  * `EndpointFailure`s an operator can act on.
  */
 import { readFile } from 'node:fs/promises';
-import ssh2 from 'ssh2';
+import type Ssh2Library from 'ssh2';
 import type { Client, ConnectConfig } from 'ssh2';
 import { EndpointFailure, ioReason, socketFailure, socketProblem } from './failure.js';
 import type { LibraryError } from './failure.js';
@@ -63,6 +63,15 @@ export class Connection {
   }
 }
 
+type Ssh2 = typeof Ssh2Library;
+
+/**
+ * The SSH library, loaded at the first connection: commands that never open one (every command
+ * on the simulated cloud) do not pay its ~45 ms of loading at start-up.
+ */
+let ssh2Loading: Promise<Ssh2> | undefined;
+const loadSsh2 = (): Promise<Ssh2> => (ssh2Loading ??= import('ssh2').then((m) => m.default));
+
 /**
  * Connects and authenticates. The key and known_hosts are read anew each time, so a rotated key
  * or an updated known_hosts takes effect at the next connection. `onDrop` is called once when an
@@ -70,7 +79,8 @@ export class Connection {
  * @throws EndpointFailure
  */
 export async function connect(endpoint: Endpoint, onDrop: () => void): Promise<Connection> {
-  const { key, passphrase } = await readPrivateKey(endpoint);
+  const ssh2 = await loadSsh2();
+  const { key, passphrase } = await readPrivateKey(ssh2, endpoint);
   const knownHosts = await readKnownHosts(endpoint);
   const name = knownHostName(endpoint.address, endpoint.port);
   let hostKeyProblem: string | undefined;
@@ -92,11 +102,12 @@ export async function connect(endpoint: Endpoint, onDrop: () => void): Promise<C
       return verdict.trusted;
     },
   };
-  return handshake(endpoint, config, () => hostKeyProblem, onDrop);
+  return handshake(ssh2, endpoint, config, () => hostKeyProblem, onDrop);
 }
 
 /** Starts the client and settles once: ready, failed, or out of time. */
 function handshake(
+  ssh2: Ssh2,
   endpoint: Endpoint,
   config: ConnectConfig,
   hostKeyProblem: () => string | undefined,
@@ -175,6 +186,7 @@ function classifyConnectError(
 
 /** The key file and its passphrase, checked before connecting so the message can say which. */
 async function readPrivateKey(
+  ssh2: Ssh2,
   endpoint: Endpoint,
 ): Promise<{ key: Buffer; passphrase: string | undefined }> {
   const path = endpoint.privateKeyPath;
