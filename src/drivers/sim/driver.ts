@@ -201,7 +201,7 @@ const CHANGES_WORLD: Readonly<Record<DriverOperation, boolean>> = {
 };
 
 /** How many of the latest maintenance notices the twin remembers (see `vnfmNotices`). */
-export const NOTICES_KEPT = 10_000;
+export const NOTICES_KEPT = 1_000;
 
 /** A caller's wait: not one of the twin's own events (see clock.ts, position). */
 const EXTERNAL: EventOptions = { external: true };
@@ -246,6 +246,46 @@ export interface SimState {
   readonly backupCount: number;
 }
 
+type SavedOutcome = SimState['outcomes'][number];
+type SavedMigration = SimState['migrations'][number];
+
+/**
+ * A saved state whose long lists are read when first needed: a restarted twin needs its history
+ * (settled outcomes, ended migrations, notices) only when a call reuses an old key or asks about
+ * an old migration, which most restarts never do (persist.ts). The outcome keys are read at once,
+ * so that a call with a new key knows it is new.
+ */
+export interface LazySimState extends Omit<
+  SimState,
+  'outcomes' | 'migrations' | 'notices' | 'appliedTwice'
+> {
+  readonly appliedTwice: SimState['appliedTwice'];
+  readonly outcomeKeys: readonly string[];
+  /** The outcomes, in the order of `outcomeKeys` (their `key` is that of the same position). */
+  readonly outcomes: {
+    readonly all: () => readonly Omit<SavedOutcome, 'key'>[];
+    /** One of them, reading no more than it needs to. */
+    readonly at: (index: number) => Omit<SavedOutcome, 'key'>;
+  };
+  readonly migrations: { readonly count: number; readonly read: () => readonly SavedMigration[] };
+  readonly notices: { readonly count: number; readonly read: () => readonly NoticeRecord[] };
+}
+
+/** What a restored twin has not read yet (see `LazySimState`). */
+interface Unread {
+  outcomes?: {
+    /** Each unread key's position in `outcomeKeys`. */
+    readonly keys: ReadonlyMap<string, number>;
+    readonly state: LazySimState;
+    /** Unread outcomes asked for one by one (a call reusing an old key), kept as asked. */
+    readonly fetched: Map<string, Outcome>;
+  };
+  migrations?: LazySimState['migrations'];
+  notices?: LazySimState['notices'];
+  /** Keys applied, not yet in `appliedByKey`: every unread outcome key once, some more. */
+  applied?: { readonly keys: readonly string[]; readonly twice: SimState['appliedTwice'] };
+}
+
 const asError = (error: unknown): Error =>
   error instanceof Error ? error : new Error(String(error));
 
@@ -261,10 +301,12 @@ export class SimDriver implements Driver {
   private readonly vnfmBehaviours: Readonly<Record<string, VnfmBehaviour>>;
   private readonly timeoutSeconds: number;
   private readonly bootTimeoutSeconds: number;
-  private readonly outcomes = new Map<string, Outcome>();
-  private readonly appliedByKey = new Map<string, number>();
+  private outcomes = new Map<string, Outcome>();
+  private appliedByKey = new Map<string, number>();
   private readonly appliedByKind = new Map<SideEffectKind, number>();
-  private readonly migrations = new Map<string, Migration>();
+  private migrations = new Map<string, Migration>();
+  /** History of a restored twin not read yet (see `LazySimState`). */
+  private readonly unread: Unread = {};
   /** The migrations queued or running (a host going down fails them without scanning all). */
   private readonly inFlight = new Set<Migration>();
   private notices: NoticeRecord[] = [];
@@ -331,20 +373,24 @@ export class SimDriver implements Driver {
 
   /** Side effects applied under each key (1 for every key, by construction). */
   sideEffectsByKey(): ReadonlyMap<string, number> {
-    return this.appliedByKey;
+    return this.appliedKeys();
   }
 
   /** Keys whose side effect was applied more than once: always empty unless the twin has a bug. */
   duplicates(): string[] {
-    return [...this.appliedByKey].filter(([, n]) => n > 1).map(([k]) => k);
+    return [...this.appliedKeys()].filter(([, n]) => n > 1).map(([k]) => k);
   }
 
   /** Maintenance notices the VNFMs received, in order (at least the last `NOTICES_KEPT`). */
   vnfmNotices(): readonly NoticeRecord[] {
-    return this.notices;
+    return this.allNotices();
   }
 
   private keepNotice(record: NoticeRecord): void {
+    const unread = this.unread.notices;
+    // Trimmed as if every notice were in memory: read the old ones when the trim reaches them.
+    if (unread !== undefined && unread.count + this.notices.length >= 2 * NOTICES_KEPT)
+      this.allNotices();
     this.notices.push(record);
     // Bounded: a 10,000-host campaign sends hundreds of thousands of notices.
     if (this.notices.length > 2 * NOTICES_KEPT) this.notices = this.notices.slice(-NOTICES_KEPT);
@@ -359,7 +405,12 @@ export class SimDriver implements Driver {
 
   /** Entries a saved state holds (outcomes and migrations): what a checkpoint costs. */
   stateEntries(): number {
-    return this.outcomes.size + this.migrations.size;
+    return (
+      this.outcomes.size +
+      (this.unread.outcomes?.keys.size ?? 0) +
+      this.migrations.size +
+      (this.unread.migrations?.count ?? 0)
+    );
   }
 
   /** Why the twin is not at rest (so that `state()` cannot save it), or undefined when it is. */
@@ -373,20 +424,31 @@ export class SimDriver implements Driver {
 
   /** The state at rest as plain data. @throws RangeError when the twin is not at rest. */
   state(): SimState {
+    return this.stateSince(0, 0);
+  }
+
+  /**
+   * The state at rest, its outcomes and migrations without the first `outcomes` and `migrations`
+   * of them (in the order they were made, the order `state()` lists them): what a checkpoint adds
+   * to the history it wrote before. Kept outcomes and ended migrations never change, so the
+   * history written once stays true. Unread history within the part skipped is not read.
+   * @throws RangeError when the twin is not at rest.
+   */
+  stateSince(outcomes: number, migrations: number): SimState {
     const busy = this.busyWith();
     if (busy !== undefined) throw new RangeError(`the twin is not at rest: ${busy}`);
     return {
       world: this.world.state(),
       faults: this.faults.state(),
-      outcomes: [...this.outcomes].map(([key, o]) => {
+      outcomes: this.outcomesAfter(outcomes).map(([key, o]) => {
         const settled = o.settled as NonNullable<Outcome['settled']>;
         return settled.ok
           ? { key, kind: o.kind, request: o.request, value: settled.value }
           : { key, kind: o.kind, request: o.request, error: saveError(settled.error) };
       }),
-      appliedTwice: [...this.appliedByKey].filter(([, n]) => n !== 1),
+      appliedTwice: this.appliedTwice(),
       appliedByKind: [...this.appliedByKind],
-      migrations: [...this.migrations.values()].map((m) => ({
+      migrations: this.migrationsAfter(migrations).map((m) => ({
         id: m.id,
         instance: m.instance.name,
         mode: m.mode,
@@ -398,37 +460,121 @@ export class SimDriver implements Driver {
         ...(m.startedAt === undefined ? {} : { startedAt: m.startedAt }),
         duration: m.duration,
       })),
-      notices: [...this.notices],
+      notices: [...this.allNotices()],
       migrationCount: this.migrationCount,
       backupCount: this.backupCount,
     };
   }
 
+  /** The outcomes after the first `skip`, reading unread ones only when some are wanted. */
+  private outcomesAfter(skip: number): [string, Outcome][] {
+    const unread = this.unread.outcomes?.keys.size ?? 0;
+    if (skip >= unread) return [...this.outcomes].slice(skip - unread);
+    return [...this.allOutcomes()].slice(skip);
+  }
+
+  /** The migrations after the first `skip`, reading unread ones only when some are wanted. */
+  private migrationsAfter(skip: number): Migration[] {
+    const unread = this.unread.migrations?.count ?? 0;
+    if (skip >= unread) return [...this.migrations.values()].slice(skip - unread);
+    return [...this.allMigrations().values()].slice(skip);
+  }
+
+  /** Keys applied other than once, in the order `appliedKeys()` holds them, without building it. */
+  private appliedTwice(): (readonly [string, number])[] {
+    const unread = this.unread.applied;
+    const live = [...this.appliedByKey].filter(([, n]) => n !== 1);
+    // Unread keys are in the map's order first; those of them applied other than once are
+    // `twice`, kept in that order when it was saved. A live key is never an unread one.
+    return unread === undefined ? live : [...unread.twice, ...live];
+  }
+
   /** Puts a saved state on a twin just built from the same inventory and options. */
   restoreState(state: SimState): void {
-    if (this.outcomes.size > 0 || this.migrations.size > 0)
+    const { outcomes, migrations, notices, ...rest } = state;
+    this.restoreLazily({
+      ...rest,
+      outcomeKeys: outcomes.map((o) => o.key),
+      outcomes: { all: () => outcomes, at: (i) => outcomes[i] as SavedOutcome },
+      migrations: { count: migrations.length, read: () => migrations },
+      notices: { count: notices.length, read: () => notices },
+    });
+  }
+
+  /**
+   * Puts a saved state back, its history read only when first needed (see `LazySimState`).
+   * @throws RangeError when this twin has done something already.
+   */
+  restoreLazily(state: LazySimState): void {
+    if (this.outcomes.size > 0 || this.migrations.size > 0 || this.unread.outcomes !== undefined)
       throw new RangeError('restoreState needs a twin that has done nothing yet');
     this.world.restore(state.world);
     this.faults.restore(state.faults);
-    for (const o of state.outcomes) {
-      const result =
-        o.error === undefined ? Promise.resolve(o.value) : Promise.reject(loadError(o.error));
-      result.catch(() => undefined);
-      this.outcomes.set(o.key, {
-        kind: o.kind,
-        request: o.request,
-        result,
-        settled:
-          o.error === undefined
-            ? { ok: true, value: o.value }
-            : { ok: false, error: loadError(o.error) },
-      });
-    }
-    for (const o of state.outcomes) this.appliedByKey.set(o.key, 1);
-    for (const [key, n] of state.appliedTwice) this.appliedByKey.set(key, n);
+    this.unread.outcomes = {
+      keys: new Map(state.outcomeKeys.map((key, i) => [key, i])),
+      state,
+      fetched: new Map(),
+    };
+    this.unread.applied = { keys: state.outcomeKeys, twice: state.appliedTwice };
     for (const [kind, n] of state.appliedByKind) this.appliedByKind.set(kind, n);
-    for (const m of state.migrations)
-      this.migrations.set(m.id, {
+    this.unread.migrations = state.migrations;
+    this.unread.notices = state.notices;
+    this.migrationCount = state.migrationCount;
+    this.backupCount = state.backupCount;
+  }
+
+  /** Every outcome, the unread ones first read (in the order they were kept). */
+  private allOutcomes(): Map<string, Outcome> {
+    const unread = this.unread.outcomes;
+    if (unread === undefined) return this.outcomes;
+    this.unread.outcomes = undefined;
+    const keys = unread.state.outcomeKeys;
+    const all = new Map<string, Outcome>();
+    unread.state.outcomes.all().forEach((o, i) => {
+      const key = keys[i] as string;
+      all.set(key, unread.fetched.get(key) ?? keptOutcome(o));
+    });
+    for (const [key, o] of this.outcomes) all.set(key, o);
+    this.outcomes = all;
+    return all;
+  }
+
+  /** The outcome kept under a key, reading the unread ones when the key is among them. */
+  private outcomeOf(key: string): Outcome | undefined {
+    const kept = this.outcomes.get(key);
+    const unread = this.unread.outcomes;
+    if (kept !== undefined || unread === undefined) return kept;
+    const index = unread.keys.get(key);
+    if (index === undefined) return undefined;
+    let fetched = unread.fetched.get(key);
+    if (fetched === undefined) {
+      fetched = keptOutcome(unread.state.outcomes.at(index));
+      unread.fetched.set(key, fetched);
+    }
+    return fetched;
+  }
+
+  /** Side effects applied by key, the restored ones included. */
+  private appliedKeys(): Map<string, number> {
+    const unread = this.unread.applied;
+    if (unread === undefined) return this.appliedByKey;
+    this.unread.applied = undefined;
+    const all = new Map<string, number>();
+    for (const key of unread.keys) all.set(key, 1);
+    for (const [key, n] of unread.twice) all.set(key, n);
+    for (const [key, n] of this.appliedByKey) all.set(key, (all.get(key) ?? 0) + n);
+    this.appliedByKey = all;
+    return all;
+  }
+
+  /** Every migration, the unread (ended) ones first read. */
+  private allMigrations(): Map<string, Migration> {
+    const unread = this.unread.migrations;
+    if (unread === undefined) return this.migrations;
+    this.unread.migrations = undefined;
+    const all = new Map<string, Migration>();
+    for (const m of unread.read())
+      all.set(m.id, {
         id: m.id,
         instance: this.instanceOf(m.instance),
         mode: m.mode,
@@ -441,9 +587,18 @@ export class SimDriver implements Driver {
         duration: m.duration,
         timers: [],
       });
-    this.notices = [...state.notices];
-    this.migrationCount = state.migrationCount;
-    this.backupCount = state.backupCount;
+    for (const [id, m] of this.migrations) all.set(id, m);
+    this.migrations = all;
+    return all;
+  }
+
+  /** Every notice kept, the unread ones first read. */
+  private allNotices(): NoticeRecord[] {
+    const unread = this.unread.notices;
+    if (unread === undefined) return this.notices;
+    this.unread.notices = undefined;
+    this.notices = [...unread.read(), ...this.notices];
+    return this.notices;
   }
 
   // ---------------------------------------------------------------- plumbing
@@ -511,7 +666,7 @@ export class SimDriver implements Driver {
     act: () => Promise<T>,
   ): Promise<T> {
     const key = ctx.idempotencyKey;
-    const prior = this.outcomes.get(key);
+    const prior = this.outcomeOf(key);
     if (prior !== undefined) {
       if (prior.kind !== kind || prior.request !== request)
         return Promise.reject(
@@ -523,7 +678,7 @@ export class SimDriver implements Driver {
         );
       return prior.result as Promise<T>;
     }
-    this.appliedByKey.set(key, (this.appliedByKey.get(key) ?? 0) + 1);
+    this.appliedByKey.set(key, (this.appliedByKey.get(key) ?? 0) + 1); // a new key: not unread
     this.appliedByKind.set(kind, (this.appliedByKind.get(kind) ?? 0) + 1);
     const result = act();
     const outcome: Outcome = { kind, request, result, settled: undefined };
@@ -604,7 +759,7 @@ export class SimDriver implements Driver {
   migrate(request: MigrationRequest, ctx: OperationContext): Promise<MigrationStatus> {
     return this.call('migrate', request.instance, [request, ctx], async () => {
       const key = `${request.instance} ${request.mode} ${request.destination ?? '*'}`;
-      const prior = this.outcomes.get(ctx.idempotencyKey);
+      const prior = this.outcomeOf(ctx.idempotencyKey);
       if (prior === undefined) this.checkMigratable(request);
       const id = await this.once(ctx, 'migrate', key, () =>
         Promise.resolve(this.startMigration(request)),
@@ -754,7 +909,7 @@ export class SimDriver implements Driver {
   }
 
   private migrationOf(id: string): Migration {
-    const m = this.migrations.get(id);
+    const m = this.migrations.get(id) ?? this.allMigrations().get(id);
     if (m === undefined) throw new DriverError('rejected', id, `no migration ${id}`);
     return m;
   }
@@ -858,7 +1013,7 @@ export class SimDriver implements Driver {
   hostAction(host: string, action: HostAction, ctx: OperationContext): Promise<HostActionResult> {
     return this.call('hostAction', host, [host, action, ctx], async () => {
       const h = this.hostOf(host);
-      const prior = this.outcomes.get(ctx.idempotencyKey);
+      const prior = this.outcomeOf(ctx.idempotencyKey);
       if (prior === undefined && h.state === 'down')
         throw new DriverError('rejected', host, `${host} is down`);
       if (prior === undefined && action.kind === 'restart' && !h.components.has(action.component))
@@ -1083,6 +1238,22 @@ export class SimDriver implements Driver {
       return Promise.resolve(samples);
     });
   }
+}
+
+/** A saved outcome as the twin holds it: settled, its result ready for a caller. */
+function keptOutcome(o: Omit<SavedOutcome, 'key'>): Outcome {
+  const result =
+    o.error === undefined ? Promise.resolve(o.value) : Promise.reject(loadError(o.error));
+  result.catch(() => undefined);
+  return {
+    kind: o.kind,
+    request: o.request,
+    result,
+    settled:
+      o.error === undefined
+        ? { ok: true, value: o.value }
+        : { ok: false, error: loadError(o.error) },
+  };
 }
 
 function saveError(error: unknown): SavedError {

@@ -13,11 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EscalatorError } from '../../model/index.js';
 import type { OperationContext } from '../driver.js';
-import { SimDriver } from './driver.js';
+import { SimDriver, type SimState } from './driver.js';
 import type { PersistentSim } from './persist.js';
 import {
   CHECKPOINT_LINES,
   SIM_STATE_FORMAT,
+  SIM_STATE_VERSION,
   loadSimState,
   openPersistentSim,
   type SimInit,
@@ -385,18 +386,18 @@ describe('persistent sim: a torn last line', () => {
     const third = await openPersistentSim(path, PLAIN);
     expect(third.sideEffects()).toEqual({ setScheduling: 2 });
     third.close();
-    // Even a lone header.
+    // Even a lone start (the header and the inventory).
     const lone = tempFile();
     (await openPersistentSim(lone, PLAIN)).close();
     writeFileSync(lone, readFileSync(lone, 'utf8').replace(/\n$/, ''));
     const reopened = await openPersistentSim(lone, PLAIN);
     await reopened.setScheduling('c1', { enabled: false }, ctx('off'));
     reopened.close();
-    // The header, ended; the call on a line of its own; the clock's move after it.
+    // The inventory line, ended; the call on a line of its own; the clock's move after it.
     const after = lines(lone);
-    expect(after).toHaveLength(3);
-    expect(after[1]).toMatch(/^\{"t":0,"k":0,"op":"setScheduling"/);
-    expect(after[2]).toMatch(/^\{"t":\d+(\.\d+)?,"k":\d+\}$/);
+    expect(after).toHaveLength(4);
+    expect(after[2]).toMatch(/^\{"t":0,"k":0,"op":"setScheduling"/);
+    expect(after[3]).toMatch(/^\{"t":\d+(\.\d+)?,"k":\d+\}$/);
     expect((await loadSimState(lone)).sideEffects()).toEqual({ setScheduling: 1 });
   });
 });
@@ -441,7 +442,7 @@ describe('persistent sim: files it cannot use are clear errors', () => {
   });
 
   it('a state from a newer Escalator asks for an upgrade', async () => {
-    const path = write(`${header.replace('"version":1', '"version":2')}\n`);
+    const path = write(`${header.replace('"version":1', `"version":${SIM_STATE_VERSION + 1}`)}\n`);
     expect((await stateError(openPersistentSim(path))).message).toMatch(/newer Escalator/);
   });
 
@@ -533,7 +534,7 @@ describe('persistent sim: checkpoints', () => {
     again.close();
     // A file cut among its part lines is refused, not half-read.
     const cut = tempFile('cut.jsonl');
-    writeFileSync(cut, `${lines(path).slice(0, 2).join('\n')}\n`);
+    writeFileSync(cut, `${lines(path).slice(0, 3).join('\n')}\n`);
     const e = await stateError(openPersistentSim(cut));
     expect(e.message).toMatch(/cut\.jsonl: the saved state has 1 of its \d+ part lines/);
   });
@@ -607,6 +608,116 @@ describe('persistent sim: checkpoints', () => {
     again.close();
   });
 
+  /** A twin that ran the first steps of the script, checkpointed, then made one more call. */
+  async function checkpointed(): Promise<{ path: string; state: SimState }> {
+    const path = tempFile();
+    const sim = await openPersistentSim(path, INIT);
+    const memo: Memo = new Map();
+    for (const step of SCRIPT.slice(0, 5)) await step.run({ call: (f) => f(sim), memo });
+    await sim.runUntilIdle();
+    expect(sim.checkpoint()).toBe(true);
+    await sim.setScheduling('c2', { enabled: false }, ctx('after-checkpoint'));
+    await sim.runUntilIdle();
+    const state = sim.state();
+    sim.close();
+    return { path, state };
+  }
+
+  it('reads the history of a restarted twin when first needed, and names a corrupt part then', async () => {
+    const { path, state } = await checkpointed();
+    expect(state.migrations.length).toBeGreaterThan(0);
+    const text = lines(path);
+    const at = text.findIndex((l) => l.startsWith('{"part":"migrations"'));
+    text[at] = '{"part":"migrations","items":[{"id":';
+    writeFileSync(path, `${text.join('\n')}\n`);
+    // Opening reads the fields and the outcome keys only: a call under a new key is answered.
+    const sim = await openPersistentSim(path, INIT);
+    await sim.setScheduling('c3', { enabled: false }, ctx('new-key'));
+    expect(sim.sideEffects()['setScheduling']).toBe(
+      (state.appliedByKind.find(([k]) => k === 'setScheduling')?.[1] ?? 0) + 1,
+    );
+    // A checkpoint writes the history lines again as they are, without reading them.
+    await sim.runUntilIdle();
+    expect(sim.checkpoint()).toBe(true);
+    // Reading the migrations (here, for the whole state) finds the corrupt line and names it.
+    const moved = lines(path).findIndex((l) =>
+      l.startsWith('{"part":"migrations","items":[{"id":'),
+    );
+    expect(() => sim.state()).toThrow(`${path}:${at + 1}: corrupt part of the saved state`);
+    expect(moved).toBeGreaterThan(0); // still in the new file, for the next reader to name
+    sim.close();
+  });
+
+  it('checkpoints again after a restart with the history as it was, plus what came after', async () => {
+    const { path } = await checkpointed();
+    for (let life = 0; life < 3; life++) {
+      const sim = await openPersistentSim(path, INIT);
+      await sim.setScheduling('c3', { enabled: life % 2 === 0 }, ctx(`life-${life}`));
+      await sim
+        .hostAction('c4', { kind: 'command', command: `echo ${life}` }, ctx(`cmd-${life}`))
+        .catch(() => undefined);
+      await sim.runUntilIdle();
+      expect(sim.checkpoint()).toBe(true);
+      const state = sim.state();
+      sim.close();
+      const again = await loadSimState(path);
+      expect(again.state()).toEqual(state);
+    }
+  });
+
+  it('names a corrupt inventory line as line 2', async () => {
+    const { path } = await checkpointed();
+    const text = lines(path);
+    text[1] = '{"hosts":[';
+    writeFileSync(path, `${text.join('\n')}\n`);
+    const e = await stateError(openPersistentSim(path));
+    expect(e.message).toContain(`${path}:2: corrupt inventory`);
+    // Given the inventory it was made from, the text differs: the error says so, still line 2.
+    const given = await stateError(openPersistentSim(path, INIT));
+    expect(given.message).toContain(`${path}:2: corrupt inventory`);
+  });
+
+  it('reads a version 1 file (the inventory in its header, keys inside the outcomes)', async () => {
+    const { path, state } = await checkpointed();
+    const [headerLine, inventoryLine, ...rest] = lines(path);
+    const header = JSON.parse(headerLine as string) as {
+      checkpoint: { parts: number; counts?: unknown };
+    };
+    const parts = rest
+      .slice(0, header.checkpoint.parts)
+      .map((l) => JSON.parse(l) as { part: string; items?: unknown[]; value?: unknown });
+    const keys = parts.filter((p) => p.part === 'outcome-keys').flatMap((p) => p.items ?? []);
+    const outcomes = parts
+      .filter((p) => p.part === 'outcomes')
+      .flatMap((p) => p.items ?? [])
+      .map((o, i) => ({ key: keys[i], ...(o as object) }));
+    const v1Parts = [
+      ...parts.filter(
+        (p) => p.part === 'fields' || p.part === 'migrations' || p.part === 'notices',
+      ),
+      { part: 'outcomes', items: outcomes },
+    ];
+    const { counts: _counts, ...checkpoint } = header.checkpoint;
+    const v1Header = {
+      ...header,
+      version: 1,
+      inventory: JSON.parse(inventoryLine as string) as unknown,
+      checkpoint: { ...checkpoint, parts: v1Parts.length },
+    };
+    const v1 = tempFile();
+    writeFileSync(
+      v1,
+      `${[JSON.stringify(v1Header), ...v1Parts.map((p) => JSON.stringify(p)), ...rest.slice(header.checkpoint.parts)].join('\n')}\n`,
+    );
+    const sim = await openPersistentSim(v1, INIT);
+    expect(sim.state()).toEqual(state);
+    // Its next checkpoint writes the current version.
+    expect(sim.checkpoint()).toBe(true);
+    sim.close();
+    expect(JSON.parse(lines(v1)[0] as string)).toMatchObject({ version: SIM_STATE_VERSION });
+    expect((await loadSimState(v1)).state()).toEqual(state);
+  });
+
   it('is written atomically: the header, its part lines, then what came after', async () => {
     const path = tempFile();
     const sim = await openPersistentSim(path, PLAIN);
@@ -614,9 +725,12 @@ describe('persistent sim: checkpoints', () => {
     expect(sim.checkpoint()).toBe(true);
     const saved = lines(path);
     const header = JSON.parse(saved[0] as string) as { checkpoint: { parts: number } };
-    expect(saved).toHaveLength(1 + header.checkpoint.parts);
+    expect(saved).toHaveLength(2 + header.checkpoint.parts);
+    expect(JSON.parse(saved[1] as string)).toEqual(JSON.parse(JSON.stringify(PLAIN.inventory)));
     expect(
-      saved.slice(1).every((l) => /^\{"part":"(fields|outcomes|migrations|notices)"/.test(l)),
+      saved
+        .slice(2)
+        .every((l) => /^\{"part":"(fields|outcome-keys|outcomes|migrations|notices)"/.test(l)),
     ).toBe(true);
     await sim.setScheduling('c2', { enabled: false }, ctx('b'));
     sim.flush();
