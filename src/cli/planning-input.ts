@@ -10,7 +10,8 @@
  * Where no worker can run, or the inventory is small, the documents are validated on the main
  * thread first.
  */
-import { stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { compileCampaign } from '../campaign/compile-campaign.js';
 import { compileCatalog } from '../campaign/compile-catalog.js';
@@ -19,7 +20,7 @@ import type { ParsedDocument } from '../campaign/load.js';
 import { DocumentError } from '../campaign/problems.js';
 import { loadDocumentFile } from '../campaign/read.js';
 import type { CampaignDocument, CatalogDocument, InventoryDocument } from '../campaign/schema.js';
-import { EscalatorError } from '../model/index.js';
+import { EscalatorError, type Campaign, type Catalog } from '../model/index.js';
 import type { PlanningInput } from '../planner/index.js';
 import type { PlanningFiles } from './inputs.js';
 import type { Verdict } from './validate-worker.js';
@@ -72,6 +73,33 @@ async function sizeOf(path: string): Promise<number> {
     (st) => st.size,
     () => 0,
   );
+}
+
+/**
+ * The catalog and the campaign compiled as they are, and a digest of the inventory's document
+ * (not read further); undefined when one of them already has problems or cannot be read.
+ */
+export async function readRunDocuments(
+  files: PlanningFiles,
+): Promise<{ catalog: Catalog; campaign: Campaign; inventorySource: string } | undefined> {
+  const [inventorySource, catalog, campaign] = await Promise.all([
+    documentDigest(files.inventory),
+    loadDocumentFile(files.catalog),
+    loadDocumentFile(files.campaign),
+  ]);
+  const clean = (d: ParsedDocument) => d.readable && d.problems.length === 0;
+  if (!clean(catalog) || !clean(campaign)) return undefined;
+  return {
+    catalog: compileCatalog(catalog.data as CatalogDocument),
+    campaign: compileCampaign(campaign.data as CampaignDocument),
+    inventorySource,
+  };
+}
+
+/** A digest of a document's bytes, to recognise it again without reading it. */
+export async function documentDigest(path: string): Promise<string> {
+  const bytes = await readFile(path);
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /** The documents compiled as they are, or undefined when one of them already has problems. */

@@ -189,6 +189,19 @@ describe('a failed step, then resume', () => {
     expect(refused.stderr).toMatch(/ESC_SIM_STATE: .*made from another inventory/);
   });
 
+  it('apply again recognises its inventory by its digest, or by its content when reformatted', async () => {
+    const header = JSON.parse(
+      (await readFile(join(dir, 'failing/sim-twin.jsonl'), 'utf8')).split('\n')[0] as string,
+    ) as { inventorySource?: string };
+    expect(header.inventorySource).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const text = await readFile(join(dir, 'cloud/inventory.yaml'), 'utf8');
+    await writeFile(join(dir, 'commented-inventory.yaml'), `# the same cloud\n${text}`);
+    const same = args.map((a) => (a === 'cloud/inventory.yaml' ? 'commented-inventory.yaml' : a));
+    const run = await escalator('apply', ...same);
+    expect(run.code).toBe(7); // the same suspended run: the twin took the same inventory
+    expect(run.stderr).toMatch(/^error ESC_RUN_SUSPENDED: /);
+  });
+
   it('resume runs the failed step anew and finishes (exit 0)', async () => {
     const run = await escalator('resume', ...db);
     expect(run.code, run.stderr).toBe(0);
