@@ -696,6 +696,13 @@ describe.each(backends)('store on $name', (backend) => {
       target: 'sim',
     });
     expect(await store.getPlan(run.id)).toEqual(value);
+    // Stored as ASCII (non-ASCII characters escaped), which reads back faster.
+    const stored = await store.db
+      .selectFrom('run_plans')
+      .select('plan')
+      .where('run_id', '=', run.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.plan).toMatch(/^[\x00-\x7f]*$/);
     await store.ensureSteps(run.id, [
       { key: 'k0', kind: 'install', idempotencyKey: `${run.id}:k0`, detail: value },
       { key: 'k1', kind: 'install', idempotencyKey: `${run.id}:k1`, detail: null },

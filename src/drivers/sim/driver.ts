@@ -510,11 +510,9 @@ export class SimDriver implements Driver {
       throw new RangeError('restoreState needs a twin that has done nothing yet');
     this.world.restore(state.world);
     this.faults.restore(state.faults);
-    this.unread.outcomes = {
-      keys: new Map(state.outcomeKeys.map((key, i) => [key, i])),
-      state,
-      fetched: new Map(),
-    };
+    const keys = new Map<string, number>();
+    state.outcomeKeys.forEach((key, i) => keys.set(key, i));
+    this.unread.outcomes = { keys, state, fetched: new Map() };
     this.unread.applied = { keys: state.outcomeKeys, twice: state.appliedTwice };
     for (const [kind, n] of state.appliedByKind) this.appliedByKind.set(kind, n);
     this.unread.migrations = state.migrations;
