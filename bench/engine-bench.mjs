@@ -7,7 +7,7 @@
 //   npm run bench:engine                          (builds, then runs this with the defaults)
 //   node bench/engine-bench.mjs --sizes 100,1000 --resume-size 1000 --resumes 3
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,7 +30,8 @@ Options:
   --sizes <list>        host counts, comma-separated                      (default 100,1000,10000)
   --seed <n>            generator seed                                      (default 1)
   --resume-size <n>     hosts of the cloud for the resume measurement       (default 1000)
-  --resumes <n>         kills and restarts measured                         (default 5)
+  --resumes <n>         kill depths measured (after 2, 8, 14 … waves)        (default 5)
+  --restarts <n>        restarts timed from each killed state (median kept)  (default 5)
   --timeout <s>         an apply taking longer is killed: a failure          (default 1800)
   --results <dir>       where engine.json and engine.md go                   (default bench/results)
   -h, --help            this text`;
@@ -42,6 +43,7 @@ function options() {
       seed: { type: 'string', default: '1' },
       'resume-size': { type: 'string', default: '1000' },
       resumes: { type: 'string', default: '5' },
+      restarts: { type: 'string', default: '5' },
       timeout: { type: 'string', default: '1800' },
       results: { type: 'string', default: join(ROOT, 'bench', 'results') },
       help: { type: 'boolean', short: 'h', default: false },
@@ -61,6 +63,7 @@ function options() {
     seed: int(values.seed, 'seed'),
     resumeSize: int(values['resume-size'], 'resume-size'),
     resumes: int(values.resumes, 'resumes'),
+    restarts: Math.max(1, int(values.restarts, 'restarts')),
     timeoutMs: int(values.timeout, 'timeout') * 1000,
     results: resolve(values.results),
   };
@@ -233,11 +236,16 @@ async function measureResume(hosts, o) {
   const samples = [];
   try {
     generate(hosts, o.seed, folder);
-    const db = join(folder, 'state', 'escalator.db');
+    const state = join(folder, 'state');
+    const killedCopy = join(folder, 'killed');
+    const db = join(state, 'escalator.db');
     const args = APPLY(db).filter((a) => a !== '--output' && a !== 'json');
-    // Kill after a growing number of waves, so the restarts land at different depths.
+    let wavesSoFar = 0;
+    // Kill after a growing number of waves (2, 8, 14 …), so the restarts land at different
+    // depths; each killed state is restarted several times from a copy of it (the machine's
+    // timing varies by a few hundred ms from one start to the next): the median is kept.
     for (let k = 0; k < o.resumes; k++) {
-      const wavesBeforeKill = 2 + k * 3;
+      const wavesBeforeKill = k === 0 ? 2 : 6;
       let seen = 0;
       const killedRun = await runCli(args, {
         cwd: folder,
@@ -246,27 +254,43 @@ async function measureResume(hosts, o) {
         killWhen: (out) => (seen = (out.match(/▶ wave/g) ?? []).length) >= wavesBeforeKill,
       });
       if (!killedRun.killed) break; // finished before the kill: enough samples
-      const before = (await runFacts(db)).journal.length;
-      // The restart: from its spawn to its first step transition in the journal.
-      let firstStepAt = null;
-      const restart = await runCli(args, {
-        cwd: folder,
-        timeoutMs: o.timeoutMs,
-        rss: 'none',
-        // Stopped 2 s after it started its first wave: its first steps are journaled by then.
-        killWhen: (out) => (out.match(/▶ wave/g) ?? []).length >= 1,
-        killDelayMs: 2000,
-      });
-      const after = (await runFacts(db)).journal.slice(before);
-      const first = after.find((e) => e.objectType === 'step');
-      if (first) firstStepAt = Date.parse(first.at);
+      wavesSoFar += seen;
+      rmSync(killedCopy, { recursive: true, force: true });
+      cpSync(state, killedCopy, { recursive: true });
+      const facts = await runFacts(db);
+      const before = facts.journal.length;
+      const times = [];
+      for (let r = 0; r < o.restarts; r++) {
+        rmSync(state, { recursive: true, force: true });
+        cpSync(killedCopy, state, { recursive: true });
+        // The restart: from its spawn to its first step transition in the journal.
+        const restart = await runCli(args, {
+          cwd: folder,
+          timeoutMs: o.timeoutMs,
+          rss: 'none',
+          // Stopped 1.5 s after it started its first wave: its first steps are journaled by then.
+          killWhen: (out) => (out.match(/▶ wave/g) ?? []).length >= 1,
+          killDelayMs: 1500,
+        });
+        const first = (await runFacts(db)).journal
+          .slice(before)
+          .find((e) => e.objectType === 'step');
+        times.push(first ? Date.parse(first.at) - restart.startedAt : null);
+      }
+      // The next kill continues from the killed state, not from a restart's.
+      rmSync(state, { recursive: true, force: true });
+      cpSync(killedCopy, state, { recursive: true });
+      const measured = times.filter((t) => t !== null).sort((a, b) => a - b);
       samples.push({
-        killedAfterWaves: seen,
-        stepsDoneAtKill: (await runFacts(db)).stepTransitions,
-        resumeMs: firstStepAt === null ? null : firstStepAt - restart.startedAt,
+        killedAfterWaves: wavesSoFar,
+        stepsDoneAtKill: facts.stepTransitions,
+        resumeMs: measured.length === 0 ? null : measured[Math.floor(measured.length / 2)],
+        resumeMsMin: measured[0] ?? null,
+        resumeMsMax: measured.at(-1) ?? null,
+        restarts: times,
       });
       process.stderr.write(
-        `  resume after a kill at wave ${seen}: ${samples.at(-1).resumeMs ?? '?'} ms\n`,
+        `  resume after a kill at wave ${wavesSoFar}: median ${samples.at(-1).resumeMs ?? '?'} ms (${times.join(', ')})\n`,
       );
     }
     return samples;
@@ -301,11 +325,14 @@ function markdown(result) {
     );
   lines.push(
     '',
-    `Resume after SIGKILL (${result.resumeSize} hosts): an \`apply\` killed after N waves, then started again with the same command line; measured from the restart's spawn to its first step transition in the journal (starting Node, loading the documents, opening the store and the twin, reading the run).`,
+    `Resume after SIGKILL (${result.resumeSize} hosts): an \`apply\` killed after N waves, then started again with the same command line; measured from the restart's spawn to its first step transition in the journal (starting Node, loading the documents, opening the store and the twin, reading the run). Each killed state is restarted ${result.restarts} times from a copy of it; the median is kept, the range shown.`,
     '',
-    '| killed after waves | resume ms |',
-    '| ---: | ---: |',
-    ...result.resume.map((s) => `| ${s.killedAfterWaves} | ${s.resumeMs ?? '?'} |`),
+    '| killed after waves | steps done | resume ms (median) | min – max |',
+    '| ---: | ---: | ---: | ---: |',
+    ...result.resume.map(
+      (s) =>
+        `| ${s.killedAfterWaves} | ${s.stepsDoneAtKill ?? '?'} | ${s.resumeMs ?? '?'} | ${s.resumeMsMin ?? '?'} – ${s.resumeMsMax ?? '?'} |`,
+    ),
     '',
   );
   return lines.join('\n');
@@ -338,6 +365,7 @@ async function main() {
     machine,
     sizes,
     resumeSize: o.resumeSize,
+    restarts: o.restarts,
     resume,
   };
   writeFileSync(join(o.results, 'engine.json'), `${JSON.stringify(result, null, 2)}\n`);
