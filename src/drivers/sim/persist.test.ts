@@ -441,6 +441,16 @@ describe('persistent sim: files it cannot use are clear errors', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
+  it('a file cut after its header (no inventory line) is refused, saying so', async () => {
+    const v2 = JSON.stringify({
+      format: SIM_STATE_FORMAT,
+      version: SIM_STATE_VERSION,
+      options: {},
+    });
+    const e = await stateError(openPersistentSim(write(`${v2}\n`)));
+    expect(e.message).toMatch(/the inventory \(line 2\) is missing: the file was cut/);
+  });
+
   it('a state from a newer Escalator asks for an upgrade', async () => {
     const path = write(`${header.replace('"version":1', `"version":${SIM_STATE_VERSION + 1}`)}\n`);
     expect((await stateError(openPersistentSim(path))).message).toMatch(/newer Escalator/);
