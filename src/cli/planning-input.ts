@@ -87,7 +87,6 @@ export async function readRunDocuments(
     loadDocumentFile(files.catalog),
     loadDocumentFile(files.campaign),
   ]);
-  const clean = (d: ParsedDocument) => d.readable && d.problems.length === 0;
   if (!clean(catalog) || !clean(campaign)) return undefined;
   return {
     catalog: compileCatalog(catalog.data as CatalogDocument),
@@ -96,6 +95,9 @@ export async function readRunDocuments(
   };
 }
 
+/** Read without syntax problems (validation aside). */
+const clean = (d: ParsedDocument): boolean => d.readable && d.problems.length === 0;
+
 /** A digest of a document's bytes, to recognise it again without reading it. */
 export async function documentDigest(path: string): Promise<string> {
   const bytes = await readFile(path);
@@ -103,13 +105,12 @@ export async function documentDigest(path: string): Promise<string> {
 }
 
 /** The documents compiled as they are, or undefined when one of them already has problems. */
-export async function readUnvalidated(files: PlanningFiles): Promise<PlanningInput | undefined> {
+async function readUnvalidated(files: PlanningFiles): Promise<PlanningInput | undefined> {
   const [inventory, catalog, campaign] = await Promise.all([
     loadDocumentFile(files.inventory),
     loadDocumentFile(files.catalog),
     loadDocumentFile(files.campaign),
   ]);
-  const clean = (d: ParsedDocument) => d.readable && d.problems.length === 0;
   if (!clean(inventory) || !clean(catalog) || !clean(campaign)) return undefined;
   return {
     inventory: compileInventory(inventory.data as InventoryDocument),

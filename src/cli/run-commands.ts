@@ -190,28 +190,23 @@ async function openTwin(
   from: { inventory: Inventory; source?: string } | { source: string } | undefined,
 ): Promise<PersistentSim> {
   const path = twinPath(o);
-  const scenario =
-    o.scenario === undefined ? undefined : await (await deps()).loadScenario(o.scenario);
+  const { durationsFromCatalog, loadScenario, openPersistentSim } = await deps();
+  const scenario = o.scenario === undefined ? undefined : await loadScenario(o.scenario);
   const options = {
     ...(scenario === undefined ? {} : { scenario }),
-    ...(catalog === undefined ? {} : { durations: (await deps()).durationsFromCatalog(catalog) }),
+    ...(catalog === undefined ? {} : { durations: durationsFromCatalog(catalog) }),
   };
-  s.twin = await (
-    await deps()
-  )
-    .openPersistentSim(path, from === undefined ? undefined : { ...from, options })
-    .catch((error: unknown) => {
-      if (
-        from === undefined &&
-        error instanceof EscalatorError &&
-        /no sim state/.test(error.message)
-      )
-        throw new EscalatorError(
-          'ESC_USAGE',
-          `there is no simulated cloud at ${path} yet: give --inventory FILE to start one from an inventory`,
-        );
-      throw error;
-    });
+  s.twin = await openPersistentSim(
+    path,
+    from === undefined ? undefined : { ...from, options },
+  ).catch((error: unknown) => {
+    if (from === undefined && error instanceof EscalatorError && /no sim state/.test(error.message))
+      throw new EscalatorError(
+        'ESC_USAGE',
+        `there is no simulated cloud at ${path} yet: give --inventory FILE to start one from an inventory`,
+      );
+    throw error;
+  });
   return s.twin;
 }
 

@@ -255,11 +255,7 @@ type SavedMigration = SimState['migrations'][number];
  * an old migration, which most restarts never do (persist.ts). The outcome keys are read at once,
  * so that a call with a new key knows it is new.
  */
-export interface LazySimState extends Omit<
-  SimState,
-  'outcomes' | 'migrations' | 'notices' | 'appliedTwice'
-> {
-  readonly appliedTwice: SimState['appliedTwice'];
+export interface LazySimState extends Omit<SimState, 'outcomes' | 'migrations' | 'notices'> {
   readonly outcomeKeys: readonly string[];
   /** The outcomes, in the order of `outcomeKeys` (their `key` is that of the same position). */
   readonly outcomes: {
@@ -469,15 +465,13 @@ export class SimDriver implements Driver {
   /** The outcomes after the first `skip`, reading unread ones only when some are wanted. */
   private outcomesAfter(skip: number): [string, Outcome][] {
     const unread = this.unread.outcomes?.keys.size ?? 0;
-    if (skip >= unread) return [...this.outcomes].slice(skip - unread);
-    return [...this.allOutcomes()].slice(skip);
+    return after(skip, unread, this.outcomes, () => this.allOutcomes());
   }
 
   /** The migrations after the first `skip`, reading unread ones only when some are wanted. */
   private migrationsAfter(skip: number): Migration[] {
     const unread = this.unread.migrations?.count ?? 0;
-    if (skip >= unread) return [...this.migrations.values()].slice(skip - unread);
-    return [...this.allMigrations().values()].slice(skip);
+    return after(skip, unread, this.migrations, () => this.allMigrations()).map(([, m]) => m);
   }
 
   /** Keys applied other than once, in the order `appliedKeys()` holds them, without building it. */
@@ -1236,6 +1230,19 @@ export class SimDriver implements Driver {
       return Promise.resolve(samples);
     });
   }
+}
+
+/**
+ * The entries of a history after its first `skip`, where the first `unread` of them are not in
+ * `read` yet: those are read (`all`) only when some of them are wanted.
+ */
+function after<V>(
+  skip: number,
+  unread: number,
+  read: ReadonlyMap<string, V>,
+  all: () => ReadonlyMap<string, V>,
+): [string, V][] {
+  return skip >= unread ? [...read].slice(skip - unread) : [...all()].slice(skip);
 }
 
 /** A saved outcome as the twin holds it: settled, its result ready for a caller. */

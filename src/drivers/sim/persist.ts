@@ -296,7 +296,11 @@ function twinOf(
 const describeIoError = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
-function headerOf(init: SimInit, checkpoint?: Header['checkpoint']): Header {
+/** A header for a twin made with these options and from this source (`SimInit`). */
+function headerOf(
+  init: Pick<SimInit, 'options' | 'source'>,
+  checkpoint?: Header['checkpoint'],
+): Header {
   return {
     format: SIM_STATE_FORMAT,
     version: SIM_STATE_VERSION,
@@ -338,21 +342,28 @@ function inventoryOf(
     found = { value: parseInventory(path, log.inventoryText), text: log.inventoryText };
   }
   if (init === undefined) return found;
-  const options =
-    JSON.stringify(log.header.options) === JSON.stringify(plainOptions(init.options))
-      ? undefined
-      : firstDifference(log.header.options, plainOptions(init.options), 'options');
-  const inventory =
+  // Texts differ only when the values do, unless keys came in another order: walk them to say.
+  const differs =
     given === found.text
       ? undefined
       : firstDifference(found.value, JSON.parse(given as string), 'inventory');
-  const differs = inventory ?? options;
-  if (differs !== undefined)
-    throw stateError(
-      `${path}: this twin was made from another ${inventory === undefined ? 'set of options' : 'inventory'} (${differs} differs); use the inputs it was made from, or another state file`,
-    );
+  if (differs !== undefined) throw madeFromOther(path, 'inventory', differs);
+  checkOptions(path, log.header, init.options);
   return found;
 }
+
+/** @throws ESC_SIM_STATE when the twin was made with other options. */
+function checkOptions(path: string, header: Header, given: PersistentSimOptions | undefined): void {
+  const options = plainOptions(given);
+  if (JSON.stringify(header.options) === JSON.stringify(options)) return;
+  const differs = firstDifference(header.options, options, 'options');
+  if (differs !== undefined) throw madeFromOther(path, 'set of options', differs);
+}
+
+const madeFromOther = (path: string, what: string, differs: string): EscalatorError =>
+  stateError(
+    `${path}: this twin was made from another ${what} (${differs} differs); use the inputs it was made from, or another state file`,
+  );
 
 /** The twin's inventory when it is opened by the digest of its document (`SimReopen`). */
 function reopened(path: string, log: ReadLog, by: SimReopen): { value: Inventory; text: string } {
@@ -360,17 +371,8 @@ function reopened(path: string, log: ReadLog, by: SimReopen): { value: Inventory
     throw stateError(
       `${path}: this twin was not made from this inventory document (its digest differs); give the inventory to compare it`,
     );
-  const found = inventoryOf(path, log);
-  const options = plainOptions(by.options);
-  const differs =
-    JSON.stringify(log.header.options) === JSON.stringify(options)
-      ? undefined
-      : firstDifference(log.header.options, options, 'options');
-  if (differs !== undefined)
-    throw stateError(
-      `${path}: this twin was made from another set of options (${differs} differs); use the inputs it was made from, or another state file`,
-    );
-  return found;
+  checkOptions(path, log.header, by.options);
+  return inventoryOf(path, log);
 }
 
 function parseInventory(path: string, text: string): Inventory {
@@ -775,8 +777,8 @@ async function drain(): Promise<void> {
 export class PersistentSim extends SimDriver {
   readonly path: string;
   private readonly header: Header;
-  /** The initial inventory and its text (written again by every checkpoint). */
-  private readonly inventory: { readonly value: Inventory; readonly text: string };
+  /** The initial inventory's text, written again by every checkpoint (encoded at the first). */
+  private readonly inventoryText: string;
   private inventoryBytes: Buffer | undefined;
   /** The history the file holds already (see `History`). */
   private readonly history: History;
@@ -797,7 +799,7 @@ export class PersistentSim extends SimDriver {
     super(inventory.value, { ...header.options, clock });
     this.path = path;
     this.header = header;
-    this.inventory = inventory;
+    this.inventoryText = inventory.text;
     this.history = saved?.history ?? { lines: [], outcomes: 0, migrations: 0 };
     if (saved !== undefined) {
       this.restoreLazily(saved.state);
@@ -955,11 +957,7 @@ export class PersistentSim extends SimDriver {
     if (this.fd === undefined) throw stateError(`${this.path}: the sim state is closed`);
     if (this.busyWith() !== undefined) return false;
     const source = this.header.inventorySource;
-    const init: SimInit = {
-      inventory: this.inventory.value,
-      options: this.header.options,
-      ...(source === undefined ? {} : { source }),
-    };
+    const made = { options: this.header.options, ...(source === undefined ? {} : { source }) };
     const history = this.history;
     const state = this.stateSince(history.outcomes, history.migrations);
     const parts = partLines(state);
@@ -976,9 +974,9 @@ export class PersistentSim extends SimDriver {
       parts: parts.rest.length + lines.length,
       counts,
     };
-    this.inventoryBytes ??= Buffer.from(`${this.inventory.text}\n`, 'utf8');
+    this.inventoryBytes ??= Buffer.from(`${this.inventoryText}\n`, 'utf8');
     writeAtomically(this.path, [
-      `${JSON.stringify(headerOf(init, checkpoint))}\n`,
+      `${JSON.stringify(headerOf(made, checkpoint))}\n`,
       this.inventoryBytes,
       ...parts.rest,
       ...lines,
