@@ -56,6 +56,19 @@ const ctx = (key: string): OperationContext => ({
 });
 const lines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').slice(0, -1);
 
+/**
+ * Writes edited lines of a checkpointed file, its header's line sizes made to match them (as if
+ * the twin had written them so): to test what the lines say, not where they are.
+ */
+function writeLines(path: string, text: readonly string[]): void {
+  const [head, ...rest] = text;
+  const header = JSON.parse(head as string) as { checkpoint: { parts: number; sizes: number[] } };
+  header.checkpoint.sizes = rest
+    .slice(0, header.checkpoint.parts + 1)
+    .map((l) => Buffer.byteLength(l, 'utf8') + 1);
+  writeFileSync(path, `${[JSON.stringify(header), ...rest].join('\n')}\n`);
+}
+
 async function stateError(promise: Promise<unknown>): Promise<EscalatorError> {
   try {
     await promise;
@@ -546,7 +559,11 @@ describe('persistent sim: checkpoints', () => {
     const cut = tempFile('cut.jsonl');
     writeFileSync(cut, `${lines(path).slice(0, 3).join('\n')}\n`);
     const e = await stateError(openPersistentSim(cut));
-    expect(e.message).toMatch(/cut\.jsonl: the saved state has 1 of its \d+ part lines/);
+    expect(e.message).toMatch(
+      /cut\.jsonl: the saved state ends at byte \d+ by its header, the file at \d+: the file was cut/,
+    );
+    const whole = await stateError(loadSimState(cut));
+    expect(whole.message).toMatch(/cut\.jsonl: the saved state has 1 of its \d+ part lines/);
   });
 
   it('checkpoints when the engine says it is settled, once the log has grown enough', async () => {
@@ -639,7 +656,7 @@ describe('persistent sim: checkpoints', () => {
     const text = lines(path);
     const at = text.findIndex((l) => l.startsWith('{"part":"migrations"'));
     text[at] = '{"part":"migrations","items":[{"id":';
-    writeFileSync(path, `${text.join('\n')}\n`);
+    writeLines(path, text);
     // Opening reads the fields and the outcome keys only: a call under a new key is answered.
     const sim = await openPersistentSim(path, INIT);
     await sim.setScheduling('c3', { enabled: false }, ctx('new-key'));
@@ -675,11 +692,44 @@ describe('persistent sim: checkpoints', () => {
     }
   });
 
+  it('names a line that does not end where the header says it does', async () => {
+    const { path } = await checkpointed();
+    const text = lines(path);
+    const at = text.findIndex((l) => l.startsWith('{"part":"outcome-keys"'));
+    // One character more in a line the header has the size of: it now ends a byte later.
+    text[at] = (text[at] as string).replace('"items":[', '"items": [');
+    writeFileSync(path, `${text.join('\n')}\n`);
+    const e = await stateError(openPersistentSim(path, INIT));
+    expect(e.message).toContain(`${path}:${at + 1}: the line does not end where the header says`);
+  });
+
+  it('reads a file whose header has no line sizes (an older Escalator) whole, and adds them', async () => {
+    const { path, state } = await checkpointed();
+    const [head, ...rest] = lines(path);
+    const header = JSON.parse(head as string) as { checkpoint: Record<string, unknown> };
+    delete header.checkpoint['sizes'];
+    writeFileSync(path, `${[JSON.stringify(header), ...rest].join('\n')}\n`);
+    const sim = await openPersistentSim(path, INIT);
+    expect(sim.state()).toEqual(state);
+    expect(sim.checkpoint()).toBe(true);
+    sim.close();
+    const sizes = (JSON.parse(lines(path)[0] as string) as { checkpoint: { sizes: number[] } })
+      .checkpoint.sizes;
+    expect(sizes).toEqual(
+      lines(path)
+        .slice(1, sizes.length + 1)
+        .map((l) => Buffer.byteLength(l, 'utf8') + 1),
+    );
+    const again = await openPersistentSim(path, INIT);
+    expect(again.state()).toEqual(state);
+    again.close();
+  });
+
   it('names a corrupt inventory line as line 2', async () => {
     const { path } = await checkpointed();
     const text = lines(path);
     text[1] = '{"hosts":[';
-    writeFileSync(path, `${text.join('\n')}\n`);
+    writeLines(path, text);
     const e = await stateError(openPersistentSim(path));
     expect(e.message).toContain(`${path}:2: corrupt inventory`);
     // Given the inventory it was made from, the text differs: the error says so, still line 2.
@@ -691,7 +741,7 @@ describe('persistent sim: checkpoints', () => {
     const { path, state } = await checkpointed();
     const [headerLine, inventoryLine, ...rest] = lines(path);
     const header = JSON.parse(headerLine as string) as {
-      checkpoint: { parts: number; counts?: unknown };
+      checkpoint: { parts: number; counts?: unknown; sizes?: unknown };
     };
     const parts = rest
       .slice(0, header.checkpoint.parts)
@@ -707,7 +757,7 @@ describe('persistent sim: checkpoints', () => {
       ),
       { part: 'outcomes', items: outcomes },
     ];
-    const { counts: _counts, ...checkpoint } = header.checkpoint;
+    const { counts: _counts, sizes: _sizes, ...checkpoint } = header.checkpoint;
     const v1Header = {
       ...header,
       version: 1,

@@ -9,7 +9,8 @@
  *   sim.close();
  *
  * The file is JSON lines. Line 1, the header: format and version, the options (scenario
- * included), and after a checkpoint the clock and how many part lines follow. Line 2, the initial
+ * included), and after a checkpoint the clock, how many part lines follow and the byte size of
+ * each line after the header (a restart reads only what it needs: state-file.ts). Line 2, the initial
  * inventory, alone on its line: a command that passes the same inventory again is recognised by
  * its text, without reading it back. Then the saved state, in parts of at most `PART_ITEMS`
  * entries each (a 10,000-host twin holds hundreds of thousands of outcomes: one line of it would
@@ -40,20 +41,7 @@
  * tells the driver when nothing is in flight (`settled`, between waves); the twin then checkpoints
  * once its log has grown by `CHECKPOINT_LINES` lines, so a restart replays little.
  */
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
-import { isAscii } from 'node:buffer';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync, ftruncateSync, openSync, statSync } from 'node:fs';
 import { EscalatorError, type Inventory } from '../../model/index.js';
 import type {
   BackupItem,
@@ -66,14 +54,28 @@ import type {
   ScaleUpSetting,
   SchedulingState,
 } from '../driver.js';
-import { VirtualClock, type ClockPosition } from './clock.js';
-import { SimDriver, type LazySimState, type SimOptions, type SimState } from './driver.js';
+import { VirtualClock } from './clock.js';
+import { SimDriver, type SimOptions } from './driver.js';
+import {
+  History,
+  SIM_STATE_FORMAT,
+  SIM_STATE_VERSION,
+  describeIoError,
+  isObject,
+  partLines,
+  readLog,
+  stateError,
+  writeAll,
+  writeAtomically,
+  type Entry,
+  type Header,
+  type LogLines,
+  type PersistentSimOptions,
+  type ReadLog,
+  type Saved,
+} from './state-file.js';
 
-export const SIM_STATE_FORMAT = 'escalator-sim-state';
-export const SIM_STATE_VERSION = 2;
-
-/** The options of a persistent twin: those of `SimDriver` but its clock, which it makes. */
-export type PersistentSimOptions = Omit<SimOptions, 'clock'>;
+export { SIM_STATE_FORMAT, SIM_STATE_VERSION, type PersistentSimOptions };
 
 /** What a new state file starts from. */
 export interface SimInit {
@@ -95,131 +97,11 @@ export interface SimReopen {
   readonly options?: PersistentSimOptions;
 }
 
-/** Entries per part line of a saved state. */
-const PART_ITEMS = 20_000;
-
 /** Characters of held-back log lines that make the twin write them at once (see `flush`). */
 const FLUSH_CHARS = 1 << 20;
 
 /** Log lines after which a settled twin checkpoints, at the least (see `settled`). */
 export const CHECKPOINT_LINES = 1_000;
-
-interface Header {
-  readonly format: typeof SIM_STATE_FORMAT;
-  readonly version: number;
-  /** Version 1 only: the inventory (version 2 has it on line 2). */
-  readonly inventory?: Inventory;
-  readonly options: PersistentSimOptions;
-  /** The digest of the inventory's document, when the twin was made from one (`SimInit`). */
-  readonly inventorySource?: string;
-  /** After a checkpoint: the clock then, and the number of part lines after the inventory. */
-  readonly checkpoint?: {
-    readonly clock: ClockPosition;
-    readonly parts: number;
-    /** Version 2: how many migrations and notices the parts hold (read lazily). */
-    readonly counts?: { readonly migrations: number; readonly notices: number };
-  };
-}
-
-/** The saved state as it is read back from the part lines. */
-interface Saved {
-  readonly clock: ClockPosition;
-  readonly state: LazySimState;
-  /** The history's part lines as the file has them (version 2), to be written again as they are. */
-  readonly history?: History;
-}
-
-/**
- * The history a file holds: its part lines (outcome keys, outcomes, migrations), encoded, and how
- * many outcomes and migrations they hold. Kept outcomes and ended migrations never change, so a
- * checkpoint writes these lines again as they are and encodes only what came after them.
- */
-interface History {
-  readonly lines: Buffer[];
-  outcomes: number;
-  migrations: number;
-}
-
-type ListField = 'outcomes' | 'migrations' | 'notices';
-const LIST_FIELDS: readonly ListField[] = ['outcomes', 'migrations', 'notices'];
-/** The kinds of part line: the fields, the outcome keys, and the slices of the lists. */
-type PartKind = 'fields' | 'outcome-keys' | ListField;
-const PART_KINDS: readonly PartKind[] = ['fields', 'outcome-keys', ...LIST_FIELDS];
-
-/** One part line of a saved state: the fields, or a slice of the keys or of a list. */
-type Part =
-  | { readonly part: 'fields'; readonly value: Omit<SimState, ListField> }
-  | { readonly part: 'outcome-keys'; readonly items: readonly string[] }
-  | { readonly part: ListField; readonly items: readonly unknown[] };
-
-/** A line after the saved state: a call at a clock position, or the clock's move to one. */
-interface Entry {
-  readonly t: number;
-  readonly k: number;
-  readonly op?: string;
-  readonly a?: readonly unknown[];
-}
-
-/** The file's bytes and where its lines are; a line is decoded only when it is read. */
-class Lines {
-  constructor(
-    private readonly data: Buffer,
-    private readonly starts: readonly number[],
-    private readonly ends: readonly number[],
-  ) {}
-
-  get length(): number {
-    return this.starts.length;
-  }
-
-  /** Line `i` (from 0) as text: ASCII, as the twin writes it, is decoded the fast way. */
-  text(i: number): string {
-    const start = this.starts[i] as number;
-    const end = this.ends[i] as number;
-    const slice = this.data.subarray(start, end);
-    return isAscii(slice) ? slice.toString('latin1') : slice.toString('utf8');
-  }
-
-  /** Line `i` as bytes, its newline included (a view of the file's bytes, not a copy). */
-  bytes(i: number): Buffer {
-    const end = this.ends[i] as number;
-    const line = this.data.subarray(this.starts[i], end + 1);
-    return end < this.data.length ? line : Buffer.concat([line, Buffer.from('\n')]);
-  }
-
-  /** The first characters of line `i` (to tell a part line's kind without reading it). */
-  head(i: number, chars: number): string {
-    const start = this.starts[i] as number;
-    return this.data.toString('latin1', start, Math.min(start + chars, this.ends[i] as number));
-  }
-}
-
-/**
- * The log's lines, parsed one at a time as they are replayed: thousands of parsed lines held at
- * once would outlive the young generation and cost the collector more than the parsing.
- */
-interface LogLines extends Iterable<{ readonly line: number; readonly entry: Entry }> {
-  readonly count: number;
-}
-
-interface ReadLog {
-  readonly header: Header;
-  /** Version 2: the inventory's text (line 2), parsed only when no matching inventory is given. */
-  readonly inventoryText?: string;
-  readonly saved?: Saved;
-  /** The lines after the saved state, each parsed when the replay reaches it. */
-  readonly entries: LogLines;
-  /** Bytes to keep: everything but a torn last line. */
-  readonly keep: number;
-  /** The last line is whole but lacks its newline. */
-  readonly unterminated: boolean;
-}
-
-const stateError = (message: string): EscalatorError =>
-  new EscalatorError('ESC_SIM_STATE', message);
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // ---------------------------------------------------------------- opening
 
@@ -242,7 +124,7 @@ export async function openPersistentSim(
       );
     writeAtomically(path, fileStart(init, JSON.stringify(init.inventory)));
   }
-  const log = readLog(path);
+  const log = readLog(path, 'parts');
   const inventory =
     init !== undefined && !('inventory' in init)
       ? reopened(path, log, init)
@@ -259,7 +141,7 @@ export async function openPersistentSim(
  */
 export async function loadSimState(path: string): Promise<SimDriver> {
   if (!fileExists(path)) throw stateError(`${path}: no sim state there`);
-  const log = readLog(path);
+  const log = readLog(path, 'whole');
   const sim = twinOf(path, log.header, inventoryOf(path, log), log.saved);
   await sim.replay(log.entries);
   return sim;
@@ -292,9 +174,6 @@ function twinOf(
     );
   }
 }
-
-const describeIoError = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
 
 /** A header for a twin made with these options and from this source (`SimInit`). */
 function headerOf(
@@ -408,358 +287,6 @@ function firstDifference(a: unknown, b: unknown, at: string): string | undefined
   return a === b ? undefined : at;
 }
 
-// ---------------------------------------------------------------- reading
-
-function readLog(path: string): ReadLog {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw stateError(`${path}: cannot read the sim state (${describeIoError(error)})`);
-  }
-  // Lines are decoded one at a time, when read: the file as one string could pass V8's longest.
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let at = 0;
-  for (;;) {
-    const nl = bytes.indexOf(0x0a, at);
-    if (nl < 0) break;
-    starts.push(at);
-    ends.push(nl);
-    at = nl + 1;
-  }
-  const end = at; // after the last newline
-  let keep = end;
-  let unterminated = false;
-  // A last line without its newline: whole if it parses (a JSON object has no whole prefix),
-  // else torn by a kill mid-write and dropped; but a header is written whole or not at all.
-  if (end < bytes.length) {
-    const tail = new Lines(bytes, [end], [bytes.length]).text(0);
-    if (starts.length === 0 || parses(tail)) {
-      starts.push(end);
-      ends.push(bytes.length);
-      keep = bytes.length;
-      unterminated = true;
-    }
-  }
-  const lines = new Lines(bytes, starts, ends);
-  if (lines.length === 0) throw stateError(`${path}: empty, not a sim state`);
-  const header = parseHeader(path, lines.text(0));
-  const v1 = header.version === 1;
-  const first = v1 ? 1 : 2; // the first part line (from 0)
-  if (!v1 && lines.length < 2)
-    throw stateError(`${path}: the inventory (line 2) is missing: the file was cut`);
-  const parts = header.checkpoint?.parts ?? 0;
-  if (lines.length < first + parts)
-    throw stateError(
-      `${path}: the saved state has ${lines.length - first} of its ${parts} part lines: the file was cut`,
-    );
-  const saved =
-    header.checkpoint === undefined
-      ? undefined
-      : {
-          clock: header.checkpoint.clock,
-          ...(v1
-            ? { state: readPartsV1(path, lines, first, parts) }
-            : readParts(path, lines, first, parts, header.checkpoint.counts)),
-        };
-  const entries: LogLines = {
-    count: lines.length - first - parts,
-    *[Symbol.iterator]() {
-      for (let i = first + parts; i < lines.length; i++)
-        yield { line: i + 1, entry: parseEntry(path, i + 1, lines.text(i)) };
-    },
-  };
-  return {
-    header,
-    ...(v1 ? {} : { inventoryText: lines.text(1) }),
-    ...(saved === undefined ? {} : { saved }),
-    entries,
-    keep,
-    unterminated,
-  };
-}
-
-/** A part line read whole: its kind checked, its line named when it is not one. */
-function parsePart(path: string, lines: Lines, i: number): Part {
-  let value: unknown;
-  try {
-    value = JSON.parse(lines.text(i));
-  } catch (error) {
-    throw stateError(
-      `${path}:${i + 1}: corrupt part of the saved state (${describeIoError(error)})`,
-    );
-  }
-  if (!isObject(value)) throw stateError(`${path}:${i + 1}: not a part of a saved state`);
-  const part = value['part'];
-  if (part === 'fields' ? isObject(value['value']) : Array.isArray(value['items']))
-    if (PART_KINDS.includes(part as PartKind)) return value as unknown as Part;
-  throw stateError(`${path}:${i + 1}: not a part of a saved state`);
-}
-
-/**
- * The saved state of a version 2 file: the fields and the outcome keys read now, the lists
- * when first needed (each part line's kind is told from its first characters now, so a file
- * that is not a saved state is refused at once).
- */
-function readParts(
-  path: string,
-  lines: Lines,
-  first: number,
-  parts: number,
-  counts: { readonly migrations: number; readonly notices: number } | undefined,
-): { state: LazySimState; history: History } {
-  let fields: Omit<SimState, ListField> | undefined;
-  const outcomeKeys: string[] = [];
-  const listLines: Record<ListField, number[]> = { outcomes: [], migrations: [], notices: [] };
-  const historyLines: Buffer[] = [];
-  for (let i = first; i < first + parts; i++) {
-    const kind = /^\{"part":"([a-z-]+)"/.exec(lines.head(i, 40))?.[1];
-    if (kind === 'outcome-keys' || kind === 'outcomes' || kind === 'migrations')
-      historyLines.push(lines.bytes(i));
-    if (kind === 'fields' || kind === 'outcome-keys') {
-      const part = parsePart(path, lines, i);
-      if (part.part === 'fields') fields = part.value;
-      else if (part.part === 'outcome-keys' && part.items.every((k) => typeof k === 'string'))
-        outcomeKeys.push(...part.items);
-      else throw stateError(`${path}:${i + 1}: not a part of a saved state`);
-    } else if (LIST_FIELDS.includes(kind as ListField)) listLines[kind as ListField].push(i);
-    else throw stateError(`${path}:${i + 1}: not a part of a saved state`);
-  }
-  if (fields === undefined) throw stateError(`${path}: the saved state has no fields part`);
-  if (counts === undefined)
-    throw stateError(`${path}:1: the header's "checkpoint" has no counts of its lists`);
-  /** The items of each part line of a list, parsed as they are first needed. */
-  const slices: Record<ListField, (readonly unknown[])[]> = {
-    outcomes: [],
-    migrations: [],
-    notices: [],
-  };
-  const slice = (field: ListField, n: number): readonly unknown[] => {
-    const done = slices[field];
-    while (done.length <= n) {
-      const i = listLines[field][done.length] as number;
-      const part = parsePart(path, lines, i);
-      if (part.part !== field) throw stateError(`${path}:${i + 1}: not a part of a saved state`);
-      done.push(part.items);
-    }
-    return done[n] as readonly unknown[];
-  };
-  const wrongCount = (field: ListField, found: number, count: number): EscalatorError =>
-    stateError(
-      `${path}: the saved state holds ${found} ${field}, its header says ${count}: the file is corrupt`,
-    );
-  const read =
-    <T>(field: ListField, count: number) =>
-    (): T[] => {
-      const items: T[] = [];
-      for (let n = 0; n < listLines[field].length; n++)
-        for (const item of slice(field, n)) items.push(item as T);
-      if (items.length !== count) throw wrongCount(field, items.length, count);
-      return items;
-    };
-  type Outcome = Omit<SimState['outcomes'][number], 'key'>;
-  /** One outcome: the part lines before it are read, not those after. */
-  const outcomeAt = (index: number): Outcome => {
-    let before = 0;
-    for (let n = 0; n < listLines.outcomes.length; n++) {
-      const items = slice('outcomes', n);
-      if (index < before + items.length) return items[index - before] as Outcome;
-      before += items.length;
-    }
-    throw wrongCount('outcomes', before, outcomeKeys.length);
-  };
-  return {
-    state: {
-      ...fields,
-      outcomeKeys,
-      outcomes: { all: read<Outcome>('outcomes', outcomeKeys.length), at: outcomeAt },
-      migrations: { count: counts.migrations, read: read('migrations', counts.migrations) },
-      notices: { count: counts.notices, read: read('notices', counts.notices) },
-    },
-    history: {
-      lines: historyLines,
-      outcomes: outcomeKeys.length,
-      migrations: counts.migrations,
-    },
-  };
-}
-
-/** The saved state of a version 1 file, read whole (its outcomes carry their keys). */
-function readPartsV1(path: string, lines: Lines, first: number, parts: number): LazySimState {
-  let fields: Omit<SimState, ListField> | undefined;
-  const lists: Record<ListField, unknown[]> = { outcomes: [], migrations: [], notices: [] };
-  for (let i = first; i < first + parts; i++) {
-    const part = parsePart(path, lines, i);
-    if (part.part === 'fields') fields = part.value;
-    else if (part.part === 'outcome-keys')
-      throw stateError(`${path}:${i + 1}: not a part of a saved state`);
-    else for (const item of part.items) lists[part.part].push(item);
-  }
-  if (fields === undefined) throw stateError(`${path}: the saved state has no fields part`);
-  const outcomes = lists.outcomes as SimState['outcomes'];
-  const migrations = lists.migrations as SimState['migrations'];
-  const notices = lists.notices as SimState['notices'];
-  return {
-    ...fields,
-    outcomeKeys: outcomes.map((o) => o.key),
-    outcomes: { all: () => outcomes, at: (i) => outcomes[i] as SimState['outcomes'][number] },
-    migrations: { count: migrations.length, read: () => migrations },
-    notices: { count: notices.length, read: () => notices },
-  };
-}
-
-/**
- * The part lines of a saved state, each at most `PART_ITEMS` entries: the fields and the notices
- * (`rest`), and the history (outcome keys, outcomes, migrations) encoded, since a checkpoint
- * keeps it to write again.
- */
-function partLines(state: SimState): { rest: string[]; history: Buffer[] } {
-  const { outcomes, migrations, notices, ...fields } = state;
-  const slices = <T>(part: PartKind, items: readonly T[], map: (item: T) => unknown): string[] => {
-    const lines: string[] = [];
-    for (let i = 0; i < items.length; i += PART_ITEMS)
-      lines.push(`${JSON.stringify({ part, items: items.slice(i, i + PART_ITEMS).map(map) })}\n`);
-    return lines;
-  };
-  return {
-    rest: [
-      `${JSON.stringify({ part: 'fields', value: fields } satisfies Part)}\n`,
-      ...slices('notices', notices, (n) => n),
-    ],
-    history: [
-      ...slices('outcome-keys', outcomes, (o) => o.key),
-      ...slices('outcomes', outcomes, ({ key: _key, ...o }) => o),
-      ...slices('migrations', migrations, (m) => m),
-    ].map((line) => Buffer.from(line, 'utf8')),
-  };
-}
-
-function parses(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function parseHeader(path: string, text: string): Header {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw stateError(
-      `${path}:1: not a sim state: the header is not JSON (${describeIoError(error)})`,
-    );
-  }
-  if (!isObject(value) || value['format'] !== SIM_STATE_FORMAT)
-    throw stateError(
-      `${path}:1: not a sim state: the header has no "format": "${SIM_STATE_FORMAT}"`,
-    );
-  const version = value['version'];
-  if (typeof version !== 'number' || !Number.isInteger(version))
-    throw stateError(`${path}:1: the header's "version" is not a number`);
-  if (version > SIM_STATE_VERSION)
-    throw stateError(
-      `${path}:1: written by a newer Escalator (sim state version ${version}; this one reads ${SIM_STATE_VERSION}): upgrade Escalator`,
-    );
-  const inventory = value['inventory'];
-  if (version === 1 && (!isObject(inventory) || !Array.isArray(inventory['hosts'])))
-    throw stateError(`${path}:1: the header's "inventory" is not an inventory`);
-  if (!isObject(value['options']))
-    throw stateError(`${path}:1: the header's "options" is not an object`);
-  if (value['inventorySource'] !== undefined && typeof value['inventorySource'] !== 'string')
-    throw stateError(`${path}:1: the header's "inventorySource" is not a digest`);
-  const checkpoint = value['checkpoint'];
-  if (checkpoint !== undefined) {
-    const parts = isObject(checkpoint) ? checkpoint['parts'] : undefined;
-    if (
-      !isObject(checkpoint) ||
-      !isPosition(checkpoint['clock']) ||
-      typeof parts !== 'number' ||
-      !Number.isInteger(parts) ||
-      parts < 1 ||
-      (checkpoint['counts'] !== undefined && !isCounts(checkpoint['counts']))
-    )
-      throw stateError(`${path}:1: the header's "checkpoint" is not a saved state`);
-  }
-  return value as unknown as Header;
-}
-
-function isCounts(value: unknown): boolean {
-  return (
-    isObject(value) && Number.isInteger(value['migrations']) && Number.isInteger(value['notices'])
-  );
-}
-
-function isPosition(value: unknown): value is ClockPosition {
-  return (
-    isObject(value) &&
-    typeof value['time'] === 'number' &&
-    Number.isFinite(value['time']) &&
-    Number.isInteger(value['batches'])
-  );
-}
-
-function parseEntry(path: string, line: number, text: string): Entry {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw stateError(`${path}:${line}: corrupt line (${describeIoError(error)})`);
-  }
-  if (
-    !isObject(value) ||
-    typeof value['t'] !== 'number' ||
-    !Number.isFinite(value['t']) ||
-    !Number.isInteger(value['k']) ||
-    (value['op'] !== undefined && (typeof value['op'] !== 'string' || !Array.isArray(value['a'])))
-  )
-    throw stateError(`${path}:${line}: not a call nor a clock position`);
-  return value as unknown as Entry;
-}
-
-// ---------------------------------------------------------------- writing
-
-/** Write a whole file so that a crash leaves the old one or the new one, never half of it. */
-function writeAtomically(path: string, pieces: readonly (string | Buffer)[]): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    const fd = openSync(temp, 'w');
-    try {
-      for (const piece of pieces) writeAll(fd, piece);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
-    syncFolder(dirname(path));
-  } catch (error) {
-    throw stateError(`${path}: cannot write the sim state (${describeIoError(error)})`);
-  }
-}
-
-function syncFolder(folder: string): void {
-  try {
-    const fd = openSync(folder, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some systems cannot fsync a folder; the rename is still atomic.
-  }
-}
-
-function writeAll(fd: number, text: string | Buffer): void {
-  const buffer = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-  let done = 0;
-  while (done < buffer.length) done += writeSync(fd, buffer, done, buffer.length - done);
-}
-
 // ---------------------------------------------------------------- the twin
 
 /**
@@ -800,7 +327,7 @@ export class PersistentSim extends SimDriver {
     this.path = path;
     this.header = header;
     this.inventoryText = inventory.text;
-    this.history = saved?.history ?? { lines: [], outcomes: 0, migrations: 0 };
+    this.history = saved?.history ?? History.empty();
     if (saved !== undefined) {
       this.restoreLazily(saved.state);
       clock.jumpTo(saved.clock.time, saved.clock.batches);
@@ -968,22 +495,29 @@ export class PersistentSim extends SimDriver {
       migrations: history.migrations + state.migrations.length,
       notices: state.notices.length,
     };
-    const lines = [...history.lines, ...parts.history];
+    // The history as the file has it, read before the file is replaced, then what came since.
+    const block = history.bytes();
+    this.inventoryBytes ??= Buffer.from(`${this.inventoryText}\n`, 'utf8');
+    const sizes = [
+      this.inventoryBytes.length,
+      ...parts.rest.map((line) => Buffer.byteLength(line, 'utf8')),
+      ...history.lineSizes(),
+      ...parts.history.map((line) => line.length),
+    ];
     const checkpoint = {
       clock: this.clock.position(),
-      parts: parts.rest.length + lines.length,
+      parts: sizes.length - 1,
       counts,
+      sizes,
     };
-    this.inventoryBytes ??= Buffer.from(`${this.inventoryText}\n`, 'utf8');
     writeAtomically(this.path, [
       `${JSON.stringify(headerOf(made, checkpoint))}\n`,
       this.inventoryBytes,
       ...parts.rest,
-      ...lines,
+      ...block,
+      ...parts.history,
     ]);
-    history.lines.push(...parts.history);
-    history.outcomes += state.outcomes.length;
-    history.migrations += state.migrations.length;
+    history.add(parts.history, state.outcomes.length, state.migrations.length);
     this.linesSinceCheckpoint = 0;
     closeSync(this.fd);
     this.fd = undefined;
