@@ -446,3 +446,44 @@ describe('sim driver: reboots and migrations', () => {
     expect(await sim.probe(0)).toEqual([{ vnf: 'solo', interruptions: [{ at: 1, ms: 60_000 }] }]);
   });
 });
+
+describe('sim driver: restoring a saved state', () => {
+  /** A twin that migrated, rebooted and lost a VNF member for a while. */
+  async function used(): Promise<SimDriver> {
+    const sim = twin({ durations: { reboot: 60 } });
+    await settle(
+      sim,
+      (await sim.migrate({ instance: 'solo-1', mode: 'live', destination: 'c3' }, ctx())).id,
+    );
+    await sim.hostAction('c1', { kind: 'reboot' }, ctx());
+    await sim.setScheduling('c2', { enabled: false, reason: 'maintenance' }, ctx());
+    await sim.runUntilIdle();
+    return sim;
+  }
+
+  it('a world built from the saved state is the world restored onto a fresh one', async () => {
+    const state = (await used()).state();
+    const restored = twin({ durations: { reboot: 60 } });
+    restored.restoreState(state);
+    const built = new SimDriver(smallCloud(), { durations: { reboot: 60 } }, state.world);
+    built.restoreState(state);
+    expect(built.state()).toEqual(restored.state());
+    expect(built.world.host('c3')).toEqual(restored.world.host('c3'));
+    expect(await placement(built)).toEqual(await placement(restored));
+    expect(await built.probe(0)).toEqual(await restored.probe(0));
+  });
+
+  it('a saved world that lacks a host, an instance or a VNF of the inventory is refused', () => {
+    const { world } = new SimDriver(smallCloud()).state();
+    expect(
+      () => new SimDriver(smallCloud(), {}, { ...world, hosts: world.hosts.slice(1) }),
+    ).toThrow(/the saved world has \d+ hosts/);
+    expect(
+      () => new SimDriver(smallCloud(), {}, { ...world, instances: world.instances.slice(1) }),
+    ).toThrow(/the saved world has \d+ instances/);
+    const renamed = world.vnfs.map((v, i) => (i === 0 ? { ...v, name: 'other' } : v));
+    expect(() => new SimDriver(smallCloud(), {}, { ...world, vnfs: renamed })).toThrow(
+      /the saved world has no VNF/,
+    );
+  });
+});

@@ -303,6 +303,8 @@ export class SimDriver implements Driver {
   private migrations = new Map<string, Migration>();
   /** History of a restored twin not read yet (see `LazySimState`). */
   private readonly unread: Unread = {};
+  /** The saved world the world was built from, until its state is restored (see the constructor). */
+  private builtFrom: WorldState | undefined;
   /** The migrations queued or running (a host going down fails them without scanning all). */
   private readonly inFlight = new Set<Migration>();
   private notices: NoticeRecord[] = [];
@@ -310,7 +312,11 @@ export class SimDriver implements Driver {
   private backupCount = 0;
   private journal: SimJournal | undefined;
 
-  constructor(inventory: Inventory, options: SimOptions = {}) {
+  /**
+   * @param saved the world of a state to be restored next (`restoreLazily`), built at once
+   *   instead of built from the inventory and then overwritten.
+   */
+  constructor(inventory: Inventory, options: SimOptions = {}, saved?: WorldState) {
     this.clock = options.clock ?? new VirtualClock();
     this.cost = options.cost ?? DEFAULT_COST_MODEL;
     this.durations = { ...DEFAULT_DURATIONS, ...options.durations };
@@ -319,7 +325,12 @@ export class SimDriver implements Driver {
     this.timeoutSeconds = options.timeoutSeconds ?? 30;
     this.bootTimeoutSeconds = options.bootTimeoutSeconds ?? 1800;
     const scaleUp = options.scaleUp ?? DEFAULT_SCALE_UP;
-    this.world = new World(inventory, { enabled: scaleUp.enabled, detail: { ...scaleUp.detail } });
+    this.world = new World(
+      inventory,
+      { enabled: scaleUp.enabled, detail: { ...scaleUp.detail } },
+      saved,
+    );
+    this.builtFrom = saved;
   }
 
   // ---------------------------------------------------------------- time
@@ -502,7 +513,8 @@ export class SimDriver implements Driver {
   restoreLazily(state: LazySimState): void {
     if (this.outcomes.size > 0 || this.migrations.size > 0 || this.unread.outcomes !== undefined)
       throw new RangeError('restoreState needs a twin that has done nothing yet');
-    this.world.restore(state.world);
+    if (state.world !== this.builtFrom) this.world.restore(state.world);
+    this.builtFrom = undefined;
     this.faults.restore(state.faults);
     const keys = new Map<string, number>();
     state.outcomeKeys.forEach((key, i) => keys.set(key, i));

@@ -323,7 +323,7 @@ export class PersistentSim extends SimDriver {
     saved?: Saved,
   ) {
     const clock = new VirtualClock(saved?.clock.time ?? 0);
-    super(inventory.value, { ...header.options, clock });
+    super(inventory.value, { ...header.options, clock }, saved?.state.world);
     this.path = path;
     this.header = header;
     this.inventoryText = inventory.text;
