@@ -507,6 +507,11 @@ class Execution {
   private run: RunRecord;
   private doc: RunDocument;
   private steps = new Map<string, StepRecord>();
+  /**
+   * Hosts whose steps were all final (succeeded, skipped, undone) when the steps were read for
+   * going forward, and were not read (see `loadSteps`); undefined when every step was read.
+   */
+  private unread: ReadonlySet<string> | undefined;
   private readonly writer: JournalWriter;
   private readonly log: EngineLog;
   private checkedAt = 0;
@@ -547,11 +552,31 @@ class Execution {
     this.options.onProgress?.(event);
   }
 
-  private async loadSteps(): Promise<void> {
+  /**
+   * Reads the run's steps: all of them, or (`open`) only those of hosts not finished, which is
+   * all that going forward looks at: the hosts of waves done are known to be done. A restart late
+   * in a 1,000-host run reads ~1,300 steps instead of 12,400 (~0.1 s). Re-planning and going
+   * backward read them all first (`readAllSteps`).
+   */
+  private async loadSteps(scope: 'all' | 'open' = 'all'): Promise<void> {
     const known = this.known;
     this.known = undefined;
+    this.unread = undefined;
+    if (known === undefined && scope === 'open') {
+      const { steps, finishedHosts } = await this.engine.io(() =>
+        this.store.listOpenSteps(this.id),
+      );
+      this.steps = new Map(steps.map((r) => [r.key, r]));
+      this.unread = new Set(finishedHosts);
+      return;
+    }
     const rows = known ?? (await this.engine.io(() => this.store.listSteps(this.id)));
     this.steps = new Map(rows.map((r) => [r.key, r]));
+  }
+
+  /** Every step in memory (after `loadSteps('open')` left some unread). */
+  private async readAllSteps(): Promise<void> {
+    if (this.unread !== undefined) await this.loadSteps('all');
   }
 
   /** The run's state as the store has it, read at most every `stateCheckMs`. */
@@ -572,7 +597,7 @@ class Execution {
   // ----------------------------------------------------------------------- driving
 
   async drive(): Promise<RunOutcome> {
-    await this.loadSteps();
+    await this.loadSteps('open');
     for (;;) {
       const state = (this.run = await this.engine.getRun(this.id)).state;
       if (state === 'executing') {
@@ -710,6 +735,8 @@ class Execution {
   }
 
   private stepsOf(h: PlannedHost): StepRecord[] {
+    if (this.unread?.has(h.op.host))
+      throw new EscalatorError('ESC_INTERNAL', `the steps of ${h.op.host} were not read`);
     return h.keys.map((k) => {
       const r = this.steps.get(k);
       if (r === undefined)
@@ -719,6 +746,7 @@ class Execution {
   }
 
   private hostFinished(h: PlannedHost): boolean {
+    if (this.unread?.has(h.op.host)) return true;
     return this.stepsOf(h).every(
       (s) => s.state === 'succeeded' || s.state === 'skipped' || s.state === 'undone',
     );
@@ -1099,6 +1127,7 @@ class Execution {
   }
 
   private async replan(reason: string): Promise<void> {
+    await this.readAllSteps();
     const inventory = await retrying(this.driver, () => this.driver.discover());
     const old = this.doc;
     const campaign: Campaign = {
@@ -1172,6 +1201,7 @@ class Execution {
   }
 
   private async backward(mode: RevertMode): Promise<RunOutcome> {
+    await this.readAllSteps();
     await this.applyGuards();
     const hosts = this.executedHosts();
     const groups: PlannedHost[][] = [];

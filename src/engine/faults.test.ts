@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Campaign, Inventory } from '../model/index.js';
 import type { Fault } from '../drivers/sim/scenario.js';
 import { buildReport } from './report.js';
+import type { Engine } from './engine.js';
 import { harness, type Harness, type HarnessOptions } from './testing/harness.js';
 
 let h: Harness | undefined;
@@ -32,6 +33,20 @@ const onFailure =
     rollout: { ...c.rollout, onFailure: { action, maxFailedHosts } },
   });
 const pause = onFailure('pause');
+
+/** An engine over the harness that asks to suspend its run when wave `index` starts. */
+function suspendingAt(x: Harness, index: number): Engine {
+  let asked = false;
+  const engine = x.restart({
+    onProgress: (e) => {
+      if (!asked && e.kind === 'wave' && e.index === index) {
+        asked = true;
+        void engine.suspend(e.run);
+      }
+    },
+  });
+  return engine;
+}
 
 /**
  * The compute hosts in plan order, and one with instances to move in the middle (`liveOnly`:
@@ -334,20 +349,33 @@ describe('engine under faults', () => {
 describe('operator requests', () => {
   it('suspend pauses after the current steps; resume finishes the run', async () => {
     const x = await start();
-    let asked = false;
-    const engine = x.restart({
-      onProgress: (e) => {
-        if (!asked && e.kind === 'wave' && e.index === 3) {
-          asked = true;
-          void engine.suspend(e.run);
-        }
-      },
-    });
+    const engine = suspendingAt(x, 3);
     const r = await engine.apply({ campaign: x.cloud.campaign, catalog: x.cloud.catalog });
     expect(r.run.state).toBe('suspended');
     const done = await engine.resume(r.run.id);
     expect(done.run.state).toBe('completed');
     await clean(x);
+  });
+
+  it('a run resumed by another process that fails later rolls back the hosts finished before too', async () => {
+    const v = await victim();
+    const x = await start([{ kind: 'install-fails', host: v.host, count: 1 }], {
+      campaign: onFailure('rollback'),
+    });
+    const before = await x.sim.discover();
+    const r = await suspendingAt(x, 2).apply({
+      campaign: x.cloud.campaign,
+      catalog: x.cloud.catalog,
+    });
+    expect(r.run.state).toBe('suspended');
+    // A new engine reads the run back: going forward, only the steps of unfinished hosts.
+    const back = await x.restart().resume(r.run.id);
+    expect(back.run.state).toBe('rolled-back');
+    expect(back.error?.code).toBe('ESC_ROLLED_BACK');
+    const after = await x.sim.discover();
+    expect(versions(after)).toEqual(versions(before));
+    expect(placement(after)).toEqual(placement(before));
+    await clean(x, after);
   });
 
   it('abort finishes the current steps, puts the hosts in progress back and restores scale-up', async () => {
@@ -423,6 +451,29 @@ describe('operator requests', () => {
     const before = x.cloud.inventory;
     expect(versions(after)[victimHost]).toBe(versions(before)[victimHost]);
     expect(x.sim.duplicates()).toEqual([]);
+  });
+
+  it('re-plans the rest also in a run resumed by another process, which reads all steps first', async () => {
+    const victimHost = await emptyLateHost();
+    const x = await start();
+    const r = await suspendingAt(x, 1).apply({
+      campaign: x.cloud.campaign,
+      catalog: x.cloud.catalog,
+      force: true,
+    });
+    expect(r.run.state).toBe('suspended');
+    const host = x.sim.world.host(victimHost);
+    if (host === undefined) throw new Error(`no host ${victimHost}`);
+    host.state = 'down';
+    x.sim.world.refreshHost(host, x.sim.now());
+    const done = await x.restart().resume(r.run.id);
+    expect(done.error).toBeUndefined();
+    expect(done.run.state).toBe('completed');
+    expect((await buildReport(x.store, done.run)).generation).toBeGreaterThan(0);
+    // Rolled back afterwards, hosts of both plans are put back.
+    const back = await x.restart().rollback(r.run.id);
+    expect(back.run.state).toBe('rolled-back');
+    expect(versions(await x.sim.discover())).toEqual(versions(x.cloud.inventory));
   });
 
   it('a host that fails under VNF members mid-run pauses the run with the outage it caused', async () => {

@@ -18,7 +18,7 @@ import type {
   UnknownRow,
 } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Clock, RandomSource } from '../model/index.js';
+import type { Clock, RandomSource, StepState } from '../model/index.js';
 import { EscalatorError } from '../model/index.js';
 import { sql } from 'kysely';
 import { connect, parseTarget } from './connect.js';
@@ -645,6 +645,39 @@ describe.each(backends)('store on $name', (backend) => {
     expect((await store.listSteps(run.id, { host: 'cmp-1' })).map((s) => s.key)).toEqual([
       's0/w0/cmp-1/1',
     ]);
+  });
+
+  it('lists the steps of unfinished hosts (and of no host), and which hosts are finished', async () => {
+    const run = await newRun();
+    const step = (host: string | undefined, i: number, state: StepState): NewStep => ({
+      key: `s0/w0/${host ?? 'run'}/${i}`,
+      ...(host === undefined ? {} : { host }),
+      kind: 'install',
+      idempotencyKey: `${run.id}:${host ?? 'run'}:${i}`,
+      state,
+    });
+    await store.ensureSteps(run.id, [
+      step('done', 0, 'succeeded'),
+      step('done', 1, 'skipped'),
+      step('half', 0, 'succeeded'),
+      step('half', 1, 'pending'),
+      step('undone', 0, 'undone'),
+      step('failed', 0, 'failed'),
+      step('later', 0, 'pending'),
+      step(undefined, 0, 'succeeded'),
+    ]);
+    const { steps: open, finishedHosts } = await store.listOpenSteps(run.id);
+    expect(open.map((s) => s.key)).toEqual([
+      's0/w0/half/0',
+      's0/w0/half/1',
+      's0/w0/failed/0',
+      's0/w0/later/0',
+      's0/w0/run/0',
+    ]);
+    expect(open).toEqual(
+      (await store.listSteps(run.id)).filter((s) => open.some((o) => o.key === s.key)),
+    );
+    expect([...finishedHosts].sort()).toEqual(['done', 'undone']);
   });
 
   it('leases exclude a second owner until expiry', async () => {

@@ -458,6 +458,42 @@ export class Store {
   }
 
   /**
+   * The steps of the hosts that have a step not final yet (final: succeeded, skipped, undone) and
+   * of no host, in plan order; and the hosts whose steps are all final, not listed: what an
+   * execution going forward needs of a run late in its course (at wave 26 of 28 of a 1,000-host
+   * run, ~1,300 of 12,400 steps).
+   */
+  async listOpenSteps(runId: string): Promise<{ steps: StepRecord[]; finishedHosts: string[] }> {
+    return this.#read('listing the steps of unfinished hosts', async (db) => {
+      const open = db
+        .selectFrom('steps')
+        .select('host')
+        .where('run_id', '=', runId)
+        .where('state', 'not in', FINAL_STEP_STATES);
+      const rows = await db
+        .selectFrom('steps')
+        .selectAll()
+        .where('run_id', '=', runId)
+        .where((eb) => eb.or([eb('host', 'is', null), eb('host', 'in', open)]))
+        .orderBy('ordinal')
+        .orderBy('key')
+        .execute();
+      const finished = await db
+        .selectFrom('steps')
+        .select('host')
+        .distinct()
+        .where('run_id', '=', runId)
+        .where('host', 'is not', null)
+        .where('host', 'not in', open.where('host', 'is not', null))
+        .execute();
+      return {
+        steps: rows.map(toStep),
+        finishedHosts: finished.map((r) => r.host as string),
+      };
+    });
+  }
+
+  /**
    * Moves a step from one of `from` to `to` and journals it, in one transaction: `running` and
    * `undoing` stamp `startedAt`, the end states stamp `endedAt`. Throws StoreConflictError when
    * the step is in none of `from` (writing nothing), ESC_NOT_FOUND when there is no such step.
@@ -1038,6 +1074,9 @@ function toStep(row: Selectable<StepsTable>): StepRecord {
   if (row.detail !== null) lazyDetail(record, row.detail);
   return record;
 }
+
+/** The states a step ends in going forward (`listOpenSteps`). */
+const FINAL_STEP_STATES: readonly StepState[] = ['succeeded', 'skipped', 'undone'];
 
 /** The text of a step's `detail` not parsed yet (see `lazyDetail`). */
 const DETAIL_TEXT = Symbol('detail text');
