@@ -498,9 +498,10 @@ export class PersistentSim extends SimDriver {
     // The history as the file has it, read before the file is replaced, then what came since.
     const block = history.bytes();
     this.inventoryBytes ??= Buffer.from(`${this.inventoryText}\n`, 'utf8');
+    const rest = parts.rest.map((line) => Buffer.from(line, 'utf8'));
     const sizes = [
       this.inventoryBytes.length,
-      ...parts.rest.map((line) => Buffer.byteLength(line, 'utf8')),
+      ...rest.map((line) => line.length),
       ...history.lineSizes(),
       ...parts.history.map((line) => line.length),
     ];
@@ -513,7 +514,7 @@ export class PersistentSim extends SimDriver {
     writeAtomically(this.path, [
       `${JSON.stringify(headerOf(made, checkpoint))}\n`,
       this.inventoryBytes,
-      ...parts.rest,
+      ...rest,
       ...block,
       ...parts.history,
     ]);
