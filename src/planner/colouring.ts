@@ -108,6 +108,11 @@ export class ClassTable {
   }
 
   fits(h: number, c: number): boolean {
+    return this.fitsWith(h, c, this.limits.smooth ? this.limits.members(h) : NONE);
+  }
+
+  /** As `fits`, given the host's VNF members (`limits.members(h)`), looked up once per host. */
+  private fitsWith(h: number, c: number, m: readonly number[]): boolean {
     const l = this.limits;
     if ((this.size[c] ?? 0) >= l.cap) return false;
     for (let d = 0; d < l.domainOf.length; d++) {
@@ -126,7 +131,6 @@ export class ClassTable {
     }
     const used = this.vnf[c];
     if (l.smooth) {
-      const m = l.members(h);
       if (!used) {
         for (let k = 0; k < m.length; k += 3) {
           const v = m[k] ?? 0;
@@ -146,10 +150,11 @@ export class ClassTable {
 
   /** The first class host h fits in, opening a new one if none does. */
   place(h: number): number {
+    const m = this.limits.smooth ? this.limits.members(h) : NONE;
     let c = 0;
-    while (c < this.count && !this.fits(h, c)) c++;
+    while (c < this.count && !this.fitsWith(h, c, m)) c++;
     if (c === this.count) this.open();
-    this.add(h, c);
+    this.addWith(h, c, m);
     return c;
   }
 
@@ -178,6 +183,10 @@ export class ClassTable {
   }
 
   add(h: number, c: number): void {
+    this.addWith(h, c, this.limits.smooth ? this.limits.members(h) : NONE);
+  }
+
+  private addWith(h: number, c: number, m: readonly number[]): void {
     if (c === this.count) this.open();
     const l = this.limits;
     this.size[c] = (this.size[c] ?? 0) + 1;
@@ -197,7 +206,6 @@ export class ClassTable {
         sets?.set(ci, set);
       }
     }
-    const m = l.smooth ? l.members(h) : NONE;
     if (m.length > 0) {
       const used = this.usage(c);
       const touched = this.touched[c];
