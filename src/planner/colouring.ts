@@ -56,13 +56,15 @@ export interface ClassLimits {
 export class ClassTable {
   private readonly size: number[] = [];
   /**
-   * Per class: [out, total] per VNF, side by side (allocated when the class first holds a
-   * member: controllers hold none), and the VNFs it has counted, to clear only those: the
+   * Per class: what each VNF's budget has left, [out, total] side by side (allocated when the
+   * class first holds a member: controllers hold none; a check then reads one number where
+   * it read the count and the budget, first-fit's hottest line), and the VNFs it has counted,
+   * to restore only those: the
    * first `touchedCount[c]` entries of `touched[c]`. A reset only sets the count to 0: emptying
    * the list (length = 0) gave its memory away, and regrowing it in every pass of every
    * colouring allocated ~180 MB while planning 10,000 hosts.
    */
-  private readonly vnf: (Int32Array | undefined)[] = [];
+  private readonly left: (Int32Array | undefined)[] = [];
   private readonly touched: number[][] = [];
   private readonly touchedCount: number[] = [];
   private readonly domains: Int32Array[][] = [];
@@ -75,14 +77,14 @@ export class ClassTable {
   reset(): void {
     for (let c = 0; c < this.count; c++) {
       this.size[c] = 0;
-      const used = this.vnf[c];
+      const left = this.left[c];
       const touched = this.touched[c] ?? [];
       const n = this.touchedCount[c] ?? 0;
-      if (used)
+      if (left)
         for (let k = 0; k < n; k++) {
           const v = touched[k] ?? 0;
-          used[2 * v] = 0;
-          used[2 * v + 1] = 0;
+          left[2 * v] = this.limits.budgetOut[v] ?? 0;
+          left[2 * v + 1] = this.limits.budgetTotal[v] ?? 0;
         }
       this.touchedCount[c] = 0;
       for (const d of this.domains[c] ?? []) d.fill(0);
@@ -97,7 +99,7 @@ export class ClassTable {
     if (this.size.length <= c) {
       const l = this.limits;
       this.size.push(0);
-      this.vnf.push(undefined);
+      this.left.push(undefined);
       this.touched.push([]);
       this.touchedCount.push(0);
       this.domains.push(l.domainCount.map((n) => new Int32Array(n)));
@@ -107,7 +109,7 @@ export class ClassTable {
     return c;
   }
 
-  /** Notes that class c counts VNF v (its counts go back to 0 at the next reset). */
+  /** Notes that class c counts VNF v (its budget is restored at the next reset). */
   private touch(c: number, v: number): void {
     const touched = this.touched[c];
     const n = this.touchedCount[c] ?? 0;
@@ -116,11 +118,19 @@ export class ClassTable {
     this.touchedCount[c] = n + 1;
   }
 
-  /** Class c's VNF counts, allocated on first use. */
-  private usage(c: number): Int32Array {
-    let used = this.vnf[c];
-    if (!used) this.vnf[c] = used = new Int32Array(2 * this.limits.vnfCount);
-    return used;
+  /** What class c has left of each VNF's budget, allocated on first use. */
+  private leftOf(c: number): Int32Array {
+    let left = this.left[c];
+    if (!left) {
+      const l = this.limits;
+      left = new Int32Array(2 * l.vnfCount);
+      for (let v = 0; v < l.vnfCount; v++) {
+        left[2 * v] = l.budgetOut[v] ?? 0;
+        left[2 * v + 1] = l.budgetTotal[v] ?? 0;
+      }
+      this.left[c] = left;
+    }
+    return left;
   }
 
   fits(h: number, c: number): boolean {
@@ -145,9 +155,9 @@ export class ClassTable {
         if (!(set?.has(l.label(h, key)) ?? false) && size + 1 > l.clusterBudget(ci)) return false;
       }
     }
-    const used = this.vnf[c];
     if (l.smooth) {
-      if (!used) {
+      const left = this.left[c];
+      if (!left) {
         for (let k = 0; k < m.length; k += 3) {
           const v = m[k] ?? 0;
           if ((m[k + 2] ?? 0) > (l.budgetOut[v] ?? 0)) return false;
@@ -157,8 +167,8 @@ export class ClassTable {
       }
       for (let k = 0; k < m.length; k += 3) {
         const v = m[k] ?? 0;
-        if ((used[2 * v] ?? 0) + (m[k + 2] ?? 0) > (l.budgetOut[v] ?? 0)) return false;
-        if ((used[2 * v + 1] ?? 0) + (m[k + 1] ?? 0) > (l.budgetTotal[v] ?? 0)) return false;
+        if ((m[k + 2] ?? 0) > (left[2 * v] ?? 0)) return false;
+        if ((m[k + 1] ?? 0) > (left[2 * v + 1] ?? 0)) return false;
       }
     }
     return true;
@@ -180,18 +190,22 @@ export class ClassTable {
    */
   room(c: number, v: number, out: boolean): boolean {
     if (!this.limits.smooth) return true;
-    const used = this.vnf[c];
-    if (out && (used?.[2 * v] ?? 0) + 1 > (this.limits.budgetOut[v] ?? 0)) return false;
-    return (used?.[2 * v + 1] ?? 0) + 1 <= (this.limits.budgetTotal[v] ?? 0);
+    const left = this.left[c];
+    if (!left)
+      return (
+        (!out || (this.limits.budgetOut[v] ?? 0) >= 1) && (this.limits.budgetTotal[v] ?? 0) >= 1
+      );
+    if (out && (left[2 * v] ?? 0) < 1) return false;
+    return (left[2 * v + 1] ?? 0) >= 1;
   }
 
   /** A member of VNF v arrives on (+1) or leaves (-1) a host of class c. */
   arrive(c: number, v: number, out: boolean, sign: 1 | -1): void {
     if (!this.limits.smooth) return;
-    const used = this.usage(c);
-    if (used[2 * v + 1] === 0) this.touch(c, v);
-    if (out) used[2 * v] = (used[2 * v] ?? 0) + sign;
-    used[2 * v + 1] = (used[2 * v + 1] ?? 0) + sign;
+    const left = this.leftOf(c);
+    if (left[2 * v + 1] === this.limits.budgetTotal[v]) this.touch(c, v);
+    if (out) left[2 * v] = (left[2 * v] ?? 0) - sign;
+    left[2 * v + 1] = (left[2 * v + 1] ?? 0) - sign;
   }
 
   full(c: number): boolean {
@@ -223,12 +237,12 @@ export class ClassTable {
       }
     }
     if (m.length > 0) {
-      const used = this.usage(c);
+      const left = this.leftOf(c);
       for (let k = 0; k < m.length; k += 3) {
         const v = m[k] ?? 0;
-        if (used[2 * v + 1] === 0) this.touch(c, v);
-        used[2 * v] = (used[2 * v] ?? 0) + (m[k + 2] ?? 0);
-        used[2 * v + 1] = (used[2 * v + 1] ?? 0) + (m[k + 1] ?? 0);
+        if (left[2 * v + 1] === l.budgetTotal[v]) this.touch(c, v);
+        left[2 * v] = (left[2 * v] ?? 0) - (m[k + 2] ?? 0);
+        left[2 * v + 1] = (left[2 * v + 1] ?? 0) - (m[k + 1] ?? 0);
       }
     }
   }
