@@ -3,7 +3,13 @@ import { writeJson } from './json-out.js';
 
 const written = (value: unknown, depth?: number): string => {
   const chunks: Uint8Array[] = [];
-  writeJson(value, (c) => chunks.push(c), depth);
+  writeJson(
+    value,
+    (c) => {
+      chunks.push(c);
+    },
+    depth,
+  );
   return Buffer.concat(chunks).toString('utf8');
 };
 
@@ -34,8 +40,27 @@ describe('writeJson', () => {
       big: 'y'.repeat(1 << 20),
     };
     const chunks: Uint8Array[] = [];
-    writeJson(value, (c) => chunks.push(c));
+    writeJson(value, (c) => {
+      chunks.push(c);
+    });
     expect(chunks.length).toBeGreaterThan(2);
+    expect(new Set(chunks.map((c) => c.buffer)).size).toBe(chunks.length);
     expect(Buffer.concat(chunks).toString('utf8')).toBe(JSON.stringify(value));
+  });
+
+  it('writes into the same memory again when the writer is done with a chunk', () => {
+    const value = {
+      items: Array.from({ length: 40_000 }, (_, k) => ({ k, text: `${'x'.repeat(50)} → ${k}` })),
+    };
+    const copies: Buffer[] = [];
+    const memory = new Set<ArrayBufferLike>();
+    writeJson(value, (c) => {
+      copies.push(Buffer.from(c));
+      memory.add(c.buffer);
+      return true;
+    });
+    expect(copies.length).toBeGreaterThan(2);
+    expect(memory.size).toBe(1);
+    expect(Buffer.concat(copies).toString('utf8')).toBe(JSON.stringify(value));
   });
 });

@@ -11,14 +11,21 @@
 
 const CHUNK_BYTES = 1 << 20;
 
-export function writeJson(value: unknown, write: (chunk: Uint8Array) => void, depth = 7): void {
-  // A new buffer per chunk: a write to a pipe may still hold the previous one.
+/**
+ * `write` gets each chunk in turn; it returns true when it is done with the chunk (the bytes
+ * are written or copied), and the next chunk is then written into the same memory. Otherwise
+ * each chunk is new memory: a write to a pipe may still hold the previous one.
+ */
+export function writeJson(
+  value: unknown,
+  write: (chunk: Uint8Array) => boolean | void,
+  depth = 7,
+): void {
   let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   let used = 0;
   const flush = (): void => {
     if (used === 0) return;
-    write(chunk.subarray(0, used));
-    chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    if (write(chunk.subarray(0, used)) !== true) chunk = Buffer.allocUnsafe(CHUNK_BYTES);
     used = 0;
   };
   const push = (text: string): void => {

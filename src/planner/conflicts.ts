@@ -94,13 +94,17 @@ export function largeClique({ members, groupsOf }: ConflictGroups): number[] {
   const index = new Map<number, number>();
   hosts.forEach((h, k) => index.set(h, k));
   const adjacent: Set<number>[] = hosts.map(() => new Set<number>());
-  for (const list of members)
-    for (const a of list)
-      for (const b of list) {
-        const x = index.get(a);
-        const y = index.get(b);
-        if (x !== undefined && y !== undefined && x !== y) adjacent[x]?.add(y);
-      }
+  const at: number[] = [];
+  for (const list of members) {
+    // Each host's position once per list, not once per pair.
+    at.length = 0;
+    for (const h of list) at.push(index.get(h) ?? -1);
+    for (const x of at) {
+      const near = adjacent[x];
+      if (x < 0 || !near) continue;
+      for (const y of at) if (y >= 0 && x !== y) near.add(y);
+    }
+  }
   const position = degeneracyOrder(adjacent);
   let best: number[] = [];
   let steps = 0;
@@ -176,7 +180,7 @@ function colourCandidates(
     const near = adjacent[v];
     let placed = false;
     for (const cls of classes)
-      if (!cls.some((u) => near?.has(u))) {
+      if (!near || !meetsAny(near, cls)) {
         cls.push(v);
         placed = true;
         break;
@@ -185,11 +189,16 @@ function colourCandidates(
   }
   const order: number[] = [];
   const colours: number[] = [];
-  classes.forEach((cls, c) => {
-    for (const v of cls) {
+  for (let c = 0; c < classes.length; c++)
+    for (const v of classes[c] ?? []) {
       order.push(v);
       colours.push(c + 1);
     }
-  });
   return { order, colours };
+}
+
+/** Whether `near` holds one of `list` (a loop, not `some`: a closure per class tried). */
+function meetsAny(near: ReadonlySet<number>, list: readonly number[]): boolean {
+  for (const u of list) if (near.has(u)) return true;
+  return false;
 }

@@ -31,22 +31,33 @@ export function activationOf(
   return override ?? releases.get(change.component, change.to)?.activation ?? 'restart';
 }
 
-/** Evacuation time: migrations run `concurrentMigrationsPerHost` at a time (longest first). */
+/**
+ * Evacuation time: migrations run `concurrentMigrationsPerHost` at a time (longest first).
+ * Plain loops and an insertion sort (a host has tens of migrations): the planner calls this
+ * once per host, 10,000 times, mostly before the optimising compiler has got to it, and a sort
+ * with a callback costs most there (10,000 hosts of 18 migrations, timed alone in a fresh
+ * process: 121-164 ms with map and sort, 84-107 ms so).
+ */
 export function evacuationSeconds(migrations: readonly MigrationCost[], cost: CostModel): number {
   const lanes = new Array<number>(Math.max(1, cost.concurrentMigrationsPerHost)).fill(0);
-  const times = migrations
-    .map((m) =>
+  const times: number[] = [];
+  for (const m of migrations) {
+    const t =
       m.kind === 'live-migrate'
         ? liveMigrationSeconds(m.memoryMiB, cost)
-        : coldMigrationSeconds(m.memoryMiB, cost),
-    )
-    .sort((a, b) => b - a);
+        : coldMigrationSeconds(m.memoryMiB, cost);
+    let j = times.length - 1;
+    for (; j >= 0 && (times[j] ?? 0) < t; j--) times[j + 1] = times[j] ?? 0;
+    times[j + 1] = t;
+  }
   for (const t of times) {
     let best = 0;
     for (let k = 1; k < lanes.length; k++) if ((lanes[k] ?? 0) < (lanes[best] ?? 0)) best = k;
     lanes[best] = (lanes[best] ?? 0) + t;
   }
-  return Math.max(0, ...lanes);
+  let longest = 0;
+  for (const lane of lanes) if (lane > longest) longest = lane;
+  return longest;
 }
 
 export interface HostStepsInput {
