@@ -139,10 +139,27 @@ const m0002: Migration = {
   },
 };
 
+/**
+ * Steps by host and state: which hosts of a run have a step not final yet is read from this index
+ * alone, and their steps found through it (`listOpenSteps`, a restart's read). Without it both
+ * walked every step row of the run: 80 and 55 ms at 12,400 steps, against 27 and 10 ms with it
+ * (a 1,000-host run killed at wave 26, fresh processes, SQLite).
+ */
+const m0003: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createIndex('steps_run_host_state')
+      .on('steps')
+      .columns(['run_id', 'host', 'state'])
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': m0001,
   '0002_run_plans': m0002,
+  '0003_steps_host_state': m0003,
 };
 
 /** The migrations as Kysely's `MigrationProvider`, should a tool want Kysely's own `Migrator`. */

@@ -459,35 +459,28 @@ export class Store {
 
   /**
    * The steps of the hosts that have a step not final yet (final: succeeded, skipped, undone) and
-   * of no host, in plan order; and the hosts whose steps are all final, not listed: what an
-   * execution going forward needs of a run late in its course (at wave 26 of 28 of a 1,000-host
-   * run, ~1,300 of 12,400 steps).
+   * of no host, in no particular order; and the hosts whose steps are all final, not listed: what
+   * an execution going forward needs of a run late in its course (at wave 26 of 28 of a
+   * 1,000-host run, ~2,500 of 12,400 steps). Unordered, so that the steps are found through the
+   * `steps_run_host_state` index rather than walked in plan order.
    */
   async listOpenSteps(runId: string): Promise<{ steps: StepRecord[]; finishedHosts: string[] }> {
     return this.#read('listing the steps of unfinished hosts', async (db) => {
-      const open = db
-        .selectFrom('steps')
+      const ofRun = db.selectFrom('steps').where('run_id', '=', runId);
+      const open = ofRun
         .select('host')
-        .where('run_id', '=', runId)
+        .where('host', 'is not', null)
         .where('state', 'not in', FINAL_STEP_STATES);
-      const rows = await db
-        .selectFrom('steps')
-        .selectAll()
-        .where('run_id', '=', runId)
-        .where((eb) => eb.or([eb('host', 'is', null), eb('host', 'in', open)]))
-        .orderBy('ordinal')
-        .orderBy('key')
-        .execute();
-      const finished = await db
-        .selectFrom('steps')
+      const ofOpenHosts = await ofRun.selectAll().where('host', 'in', open).execute();
+      const ofNoHost = await ofRun.selectAll().where('host', 'is', null).execute();
+      const finished = await ofRun
         .select('host')
         .distinct()
-        .where('run_id', '=', runId)
         .where('host', 'is not', null)
-        .where('host', 'not in', open.where('host', 'is not', null))
+        .where('host', 'not in', open)
         .execute();
       return {
-        steps: rows.map(toStep),
+        steps: [...ofOpenHosts, ...ofNoHost].map(toStep),
         finishedHosts: finished.map((r) => r.host as string),
       };
     });
