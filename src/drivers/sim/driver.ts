@@ -48,6 +48,7 @@ import {
 import { VirtualClock, type EventOptions, type TimerHandle } from './clock.js';
 import { Faults, type FaultsState, type VnfmBehaviour } from './faults.js';
 import type { DriverOperation, Scenario } from './scenario.js';
+import type { KeyHashes } from './key-hashes.js';
 import { World, type SimHost, type SimInstance, type SimVnf, type WorldState } from './world.js';
 
 // ---------------------------------------------------------------- options
@@ -256,7 +257,15 @@ type SavedMigration = SimState['migrations'][number];
  * so that a call with a new key knows it is new.
  */
 export interface LazySimState extends Omit<SimState, 'outcomes' | 'migrations' | 'notices'> {
-  readonly outcomeKeys: readonly string[];
+  /**
+   * The outcomes' keys: how many, read when first needed, and (when the file keeps them) their
+   * hashes, which tell a new key without reading them (`KeyHashes`).
+   */
+  readonly outcomeKeys: {
+    readonly count: number;
+    readonly read: () => readonly string[];
+    readonly hashes?: KeyHashes;
+  };
   /** The outcomes, in the order of `outcomeKeys` (their `key` is that of the same position). */
   readonly outcomes: {
     readonly all: () => readonly Omit<SavedOutcome, 'key'>[];
@@ -270,8 +279,9 @@ export interface LazySimState extends Omit<SimState, 'outcomes' | 'migrations' |
 /** What a restored twin has not read yet (see `LazySimState`). */
 interface Unread {
   outcomes?: {
-    /** Each unread key's position in `outcomeKeys`. */
-    readonly keys: ReadonlyMap<string, number>;
+    /** Each unread key's position in `outcomeKeys`, once they are read (see `unreadKeys`). */
+    keys: ReadonlyMap<string, number> | undefined;
+    readonly count: number;
     readonly state: LazySimState;
     /** Unread outcomes asked for one by one (a call reusing an old key), kept as asked. */
     readonly fetched: Map<string, Outcome>;
@@ -279,7 +289,17 @@ interface Unread {
   migrations?: LazySimState['migrations'];
   notices?: LazySimState['notices'];
   /** Keys applied, not yet in `appliedByKey`: every unread outcome key once, some more. */
-  applied?: { readonly keys: readonly string[]; readonly twice: SimState['appliedTwice'] };
+  applied?: { readonly keys: () => readonly string[]; readonly twice: SimState['appliedTwice'] };
+}
+
+/** Each unread key's position, the keys read the first time it is asked. */
+function unreadKeys(unread: NonNullable<Unread['outcomes']>): ReadonlyMap<string, number> {
+  if (unread.keys === undefined) {
+    const keys = new Map<string, number>();
+    unread.state.outcomeKeys.read().forEach((key, i) => keys.set(key, i));
+    unread.keys = keys;
+  }
+  return unread.keys;
 }
 
 const asError = (error: unknown): Error =>
@@ -414,7 +434,7 @@ export class SimDriver implements Driver {
   stateEntries(): number {
     return (
       this.outcomes.size +
-      (this.unread.outcomes?.keys.size ?? 0) +
+      (this.unread.outcomes?.count ?? 0) +
       this.migrations.size +
       (this.unread.migrations?.count ?? 0)
     );
@@ -475,7 +495,7 @@ export class SimDriver implements Driver {
 
   /** The outcomes after the first `skip`, reading unread ones only when some are wanted. */
   private outcomesAfter(skip: number): [string, Outcome][] {
-    const unread = this.unread.outcomes?.keys.size ?? 0;
+    const unread = this.unread.outcomes?.count ?? 0;
     return after(skip, unread, this.outcomes, () => this.allOutcomes());
   }
 
@@ -499,7 +519,7 @@ export class SimDriver implements Driver {
     const { outcomes, migrations, notices, ...rest } = state;
     this.restoreLazily({
       ...rest,
-      outcomeKeys: outcomes.map((o) => o.key),
+      outcomeKeys: { count: outcomes.length, read: () => outcomes.map((o) => o.key) },
       outcomes: { all: () => outcomes, at: (i) => outcomes[i] as SavedOutcome },
       migrations: { count: migrations.length, read: () => migrations },
       notices: { count: notices.length, read: () => notices },
@@ -516,10 +536,9 @@ export class SimDriver implements Driver {
     if (state.world !== this.builtFrom) this.world.restore(state.world);
     this.builtFrom = undefined;
     this.faults.restore(state.faults);
-    const keys = new Map<string, number>();
-    state.outcomeKeys.forEach((key, i) => keys.set(key, i));
-    this.unread.outcomes = { keys, state, fetched: new Map() };
-    this.unread.applied = { keys: state.outcomeKeys, twice: state.appliedTwice };
+    const keys = state.outcomeKeys;
+    this.unread.outcomes = { keys: undefined, count: keys.count, state, fetched: new Map() };
+    this.unread.applied = { keys: keys.read, twice: state.appliedTwice };
     for (const [kind, n] of state.appliedByKind) this.appliedByKind.set(kind, n);
     this.unread.migrations = state.migrations;
     this.unread.notices = state.notices;
@@ -532,7 +551,7 @@ export class SimDriver implements Driver {
     const unread = this.unread.outcomes;
     if (unread === undefined) return this.outcomes;
     this.unread.outcomes = undefined;
-    const keys = unread.state.outcomeKeys;
+    const keys = unread.state.outcomeKeys.read();
     const all = new Map<string, Outcome>();
     unread.state.outcomes.all().forEach((o, i) => {
       const key = keys[i] as string;
@@ -548,7 +567,10 @@ export class SimDriver implements Driver {
     const kept = this.outcomes.get(key);
     const unread = this.unread.outcomes;
     if (kept !== undefined || unread === undefined) return kept;
-    const index = unread.keys.get(key);
+    // Most calls after a restart bring new keys: their hashes say so without reading the keys.
+    if (unread.keys === undefined && unread.state.outcomeKeys.hashes?.mayHave(key) === false)
+      return undefined;
+    const index = unreadKeys(unread).get(key);
     if (index === undefined) return undefined;
     let fetched = unread.fetched.get(key);
     if (fetched === undefined) {
@@ -564,7 +586,7 @@ export class SimDriver implements Driver {
     if (unread === undefined) return this.appliedByKey;
     this.unread.applied = undefined;
     const all = new Map<string, number>();
-    for (const key of unread.keys) all.set(key, 1);
+    for (const key of unread.keys()) all.set(key, 1);
     for (const [key, n] of unread.twice) all.set(key, n);
     for (const [key, n] of this.appliedByKey) all.set(key, (all.get(key) ?? 0) + n);
     this.appliedByKey = all;

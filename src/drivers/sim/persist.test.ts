@@ -4,6 +4,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
   existsSync,
 } from 'node:fs';
@@ -18,6 +19,7 @@ import type { PersistentSim } from './persist.js';
 import {
   CHECKPOINT_LINES,
   SIM_STATE_FORMAT,
+  SMALL_TWIN_BYTES,
   SIM_STATE_VERSION,
   loadSimState,
   openPersistentSim,
@@ -588,6 +590,30 @@ describe('persistent sim: checkpoints', () => {
     });
   });
 
+  it('a small twin checkpoints every CHECKPOINT_LINES lines however long its history', async () => {
+    const path = tempFile();
+    const sim = await openPersistentSim(path, PLAIN);
+    const calls = (prefix: string, n: number): Promise<unknown> =>
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          sim.setScheduling(`c${(i % 4) + 1}`, { enabled: i % 2 === 0 }, ctx(`${prefix}-${i}`)),
+        ),
+      );
+    // A history of 40,000 outcomes: a sixteenth of it is 2,500 lines.
+    await calls('history', 40_000);
+    await sim.runUntilIdle();
+    expect(sim.checkpoint()).toBe(true);
+    expect(statSync(path).size).toBeLessThan(SMALL_TWIN_BYTES);
+    const checkpointed = (): unknown =>
+      (JSON.parse(lines(path)[0] as string) as { checkpoint: unknown }).checkpoint;
+    const first = checkpointed();
+    await calls('more', CHECKPOINT_LINES);
+    await sim.runUntilIdle();
+    sim.settled();
+    expect(checkpointed()).not.toEqual(first);
+    sim.close();
+  });
+
   it('reopening after a checkpoint gives what reopening the whole log gives', async () => {
     const plain = tempFile();
     const compact = tempFile();
@@ -695,20 +721,26 @@ describe('persistent sim: checkpoints', () => {
   it('names a line that does not end where the header says it does', async () => {
     const { path } = await checkpointed();
     const text = lines(path);
-    const at = text.findIndex((l) => l.startsWith('{"part":"outcome-keys"'));
+    const at = text.findIndex((l) => l.startsWith('{"part":"fields"'));
     // One character more in a line the header has the size of: it now ends a byte later.
-    text[at] = (text[at] as string).replace('"items":[', '"items": [');
+    text[at] = (text[at] as string).replace('"value":{', '"value": {');
     writeFileSync(path, `${text.join('\n')}\n`);
     const e = await stateError(openPersistentSim(path, INIT));
     expect(e.message).toContain(`${path}:${at + 1}: the line does not end where the header says`);
   });
 
-  it('reads a file whose header has no line sizes (an older Escalator) whole, and adds them', async () => {
+  it('reads a file of an older Escalator (no line sizes, no key hashes) whole, and adds them', async () => {
     const { path, state } = await checkpointed();
     const [head, ...rest] = lines(path);
-    const header = JSON.parse(head as string) as { checkpoint: Record<string, unknown> };
-    delete header.checkpoint['sizes'];
-    writeFileSync(path, `${[JSON.stringify(header), ...rest].join('\n')}\n`);
+    const header = JSON.parse(head as string) as {
+      checkpoint: { parts: number; counts: Record<string, unknown>; sizes?: unknown };
+    };
+    delete header.checkpoint.sizes;
+    delete header.checkpoint.counts['outcomes'];
+    header.checkpoint.parts -= 1;
+    const older = rest.filter((l) => !l.startsWith('{"part":"key-hashes"'));
+    expect(older).toHaveLength(rest.length - 1);
+    writeFileSync(path, `${[JSON.stringify(header), ...older].join('\n')}\n`);
     const sim = await openPersistentSim(path, INIT);
     expect(sim.state()).toEqual(state);
     expect(sim.checkpoint()).toBe(true);
@@ -723,6 +755,27 @@ describe('persistent sim: checkpoints', () => {
     const again = await openPersistentSim(path, INIT);
     expect(again.state()).toEqual(state);
     again.close();
+  });
+
+  it('tells a new key by the hashes of the keys without reading them; a reused key reads them', async () => {
+    const { path } = await checkpointed();
+    const text = lines(path);
+    const at = text.findIndex((l) => l.startsWith('{"part":"outcome-keys"'));
+    const { items } = JSON.parse(text[at] as string) as { items: string[] };
+    text[at] = JSON.stringify({ part: 'outcome-keys', items: items.map((_, i) => i) });
+    writeLines(path, text);
+    const sim = await openPersistentSim(path, INIT);
+    await sim.setScheduling('c3', { enabled: false }, ctx('brand-new'));
+    // A key the twin kept before the checkpoint: to answer it, the keys are read, and the
+    // corrupt line is named.
+    await expect(
+      sim.hostAction(
+        'c1',
+        { kind: 'install', component: 'nova-compute', version: '27.1.0' },
+        ctx('run-1/c1/install-nova/1'),
+      ),
+    ).rejects.toThrow(`${path}: an outcome key of the saved state is not a string`);
+    sim.close();
   });
 
   it('names a corrupt inventory line as line 2', async () => {
@@ -790,7 +843,9 @@ describe('persistent sim: checkpoints', () => {
     expect(
       saved
         .slice(2)
-        .every((l) => /^\{"part":"(fields|outcome-keys|outcomes|migrations|notices)"/.test(l)),
+        .every((l) =>
+          /^\{"part":"(fields|key-hashes|outcome-keys|outcomes|migrations|notices)"/.test(l),
+        ),
     ).toBe(true);
     await sim.setScheduling('c2', { enabled: false }, ctx('b'));
     sim.flush();

@@ -55,6 +55,7 @@ import type {
   SchedulingState,
 } from '../driver.js';
 import { VirtualClock } from './clock.js';
+import { KeyHashes } from './key-hashes.js';
 import { SimDriver, type SimOptions } from './driver.js';
 import {
   History,
@@ -102,6 +103,12 @@ const FLUSH_CHARS = 1 << 20;
 
 /** Log lines after which a settled twin checkpoints, at the least (see `settled`). */
 export const CHECKPOINT_LINES = 1_000;
+
+/**
+ * A twin whose file is at most this large checkpoints every `CHECKPOINT_LINES` lines (see
+ * `settled`): a 1,000-host twin's file stays under ~22 MB to the end of its run.
+ */
+export const SMALL_TWIN_BYTES = 32 * 1024 * 1024;
 
 // ---------------------------------------------------------------- opening
 
@@ -309,8 +316,14 @@ export class PersistentSim extends SimDriver {
   private inventoryBytes: Buffer | undefined;
   /** The history the file holds already (see `History`). */
   private readonly history: History;
+  /** The hashes of the history's outcome keys; undefined until known (an older file's). */
+  private keyHashes: KeyHashes | undefined;
+  /** The saved state's outcome keys, to hash them when the file kept no hashes. */
+  private readonly savedKeys: (() => readonly string[]) | undefined;
   private fd: number | undefined;
   private linesSinceCheckpoint = 0;
+  /** The file's size after the last checkpoint (or when it was opened). */
+  private savedBytes = 0;
   /** Log lines not written yet (see `flush`). */
   private pending: string[] = [];
   private pendingChars = 0;
@@ -328,6 +341,8 @@ export class PersistentSim extends SimDriver {
     this.header = header;
     this.inventoryText = inventory.text;
     this.history = saved?.history ?? History.empty();
+    this.keyHashes = saved === undefined ? KeyHashes.of([]) : saved.state.outcomeKeys.hashes;
+    this.savedKeys = saved?.state.outcomeKeys.read;
     if (saved !== undefined) {
       this.restoreLazily(saved.state);
       clock.jumpTo(saved.clock.time, saved.clock.batches);
@@ -421,6 +436,7 @@ export class PersistentSim extends SimDriver {
     try {
       this.fd = openSync(this.path, 'r+');
       if (fstatSync(this.fd).size > keep) ftruncateSync(this.fd, keep);
+      this.savedBytes = keep;
       closeSync(this.fd);
       this.fd = openSync(this.path, 'a');
       if (unterminated) writeAll(this.fd, '\n');
@@ -487,11 +503,17 @@ export class PersistentSim extends SimDriver {
     const made = { options: this.header.options, ...(source === undefined ? {} : { source }) };
     const history = this.history;
     const state = this.stateSince(history.outcomes, history.migrations);
-    const parts = partLines(state);
+    // Every key the file will hold, hashed: those it held (hashed once, for an older file) and
+    // those of the outcomes added now.
+    const hashes = (this.keyHashes ?? KeyHashes.of(this.savedKeys?.() ?? [])).with(
+      state.outcomes.map((o) => o.key),
+    );
+    const parts = partLines(state, hashes);
     // The saved state holds what the lines held back say: they are not needed any more.
     this.pending = [];
     this.pendingChars = 0;
     const counts = {
+      outcomes: history.outcomes + state.outcomes.length,
       migrations: history.migrations + state.migrations.length,
       notices: state.notices.length,
     };
@@ -511,14 +533,17 @@ export class PersistentSim extends SimDriver {
       counts,
       sizes,
     };
-    writeAtomically(this.path, [
-      `${JSON.stringify(headerOf(made, checkpoint))}\n`,
+    const pieces = [
+      Buffer.from(`${JSON.stringify(headerOf(made, checkpoint))}\n`, 'utf8'),
       this.inventoryBytes,
       ...rest,
       ...block,
       ...parts.history,
-    ]);
+    ];
+    writeAtomically(this.path, pieces);
+    this.savedBytes = pieces.reduce((sum, piece) => sum + piece.length, 0);
     history.add(parts.history, state.outcomes.length, state.migrations.length);
+    this.keyHashes = hashes;
     this.linesSinceCheckpoint = 0;
     closeSync(this.fd);
     this.fd = undefined;
@@ -532,15 +557,21 @@ export class PersistentSim extends SimDriver {
 
   /**
    * The caller has nothing in flight (the engine, between waves): checkpoint when the log has
-   * grown by `CHECKPOINT_LINES` since the last one, so that a restart replays little.
+   * grown enough since the last one, so that a restart replays little.
    */
   override settled(): void {
-    // A checkpoint encodes the world and what happened since the last one, but writes (and
-    // syncs) the whole history again, which grows with the run: wait for new lines in
-    // proportion to it (a sixteenth of its entries), so that checkpoints cost a bounded share
-    // of the run while a restart replays a bounded share of it: at 1,000 hosts the lines of a
-    // wave or two, 0.05–0.2 s (checkpoints then add ~1.3 s to a 10 s run).
-    const due = Math.max(CHECKPOINT_LINES, this.stateEntries() / 16);
+    // A restart replays the log since the last checkpoint, ~15,000 lines a second; a checkpoint
+    // encodes the world and what happened since the last one but writes (and syncs) the whole
+    // file again, ~60 ms at 20 MB. A small twin (a 1,000-host one stays under ~22 MB) does so
+    // every `CHECKPOINT_LINES` lines — between most waves — so a restart replays only the wave
+    // it was killed in (up to ~4,000 lines, ~0.25 s, when checkpoints waited for a sixteenth of
+    // the history's entries). A larger twin waits for new lines in proportion to its history,
+    // so that checkpoints stay a bounded share of a long run (a 10,000-host twin's file passes
+    // 60 MB from the start).
+    const due =
+      this.savedBytes <= SMALL_TWIN_BYTES
+        ? CHECKPOINT_LINES
+        : Math.max(CHECKPOINT_LINES, this.stateEntries() / 16);
     if (this.fd !== undefined && this.linesSinceCheckpoint >= due) this.checkpoint();
   }
 

@@ -26,6 +26,7 @@ import { dirname } from 'node:path';
 import { EscalatorError, type Inventory } from '../../model/index.js';
 import type { ClockPosition } from './clock.js';
 import type { LazySimState, SimOptions, SimState } from './driver.js';
+import { KeyHashes } from './key-hashes.js';
 
 export const SIM_STATE_FORMAT = 'escalator-sim-state';
 export const SIM_STATE_VERSION = 2;
@@ -51,8 +52,8 @@ export interface Header {
   readonly checkpoint?: {
     readonly clock: ClockPosition;
     readonly parts: number;
-    /** Version 2: how many migrations and notices the parts hold (read lazily). */
-    readonly counts?: { readonly migrations: number; readonly notices: number };
+    /** Version 2: how many outcomes, migrations and notices the parts hold (read lazily). */
+    readonly counts?: Counts;
     /**
      * The bytes of line 2 and of each part line, newlines included: where each line is, so that
      * the file can be read in parts. Absent from files written before it was kept.
@@ -69,19 +70,31 @@ export interface Saved {
   readonly history?: History;
 }
 
+/** How many entries a saved state's lists hold (outcomes: absent from older files). */
+export interface Counts {
+  readonly outcomes?: number;
+  readonly migrations: number;
+  readonly notices: number;
+}
+
 type ListField = 'outcomes' | 'migrations' | 'notices';
-const LIST_FIELDS: readonly ListField[] = ['outcomes', 'migrations', 'notices'];
-/** The kinds of part line: the fields, the outcome keys, and the slices of the lists. */
-type PartKind = 'fields' | 'outcome-keys' | ListField;
-const PART_KINDS: readonly PartKind[] = ['fields', 'outcome-keys', ...LIST_FIELDS];
+/** The part lines read when first needed: the outcome keys, and the slices of the lists. */
+type LazyKind = 'outcome-keys' | ListField;
+const LAZY_KINDS: readonly LazyKind[] = ['outcome-keys', 'outcomes', 'migrations', 'notices'];
+/**
+ * The kinds of part line: the fields, the hashes of the outcome keys (`KeyHashes`), and the
+ * lazy ones.
+ */
+type PartKind = 'fields' | 'key-hashes' | LazyKind;
+const PART_KINDS: readonly PartKind[] = ['fields', 'key-hashes', ...LAZY_KINDS];
 /** The part lines of the history, which checkpoints write again as they are. */
 const HISTORY_KINDS: readonly PartKind[] = ['outcome-keys', 'outcomes', 'migrations'];
 
-/** One part line of a saved state: the fields, or a slice of the keys or of a list. */
+/** One part line of a saved state: the fields, the keys' hashes, or a slice of a lazy kind. */
 type Part =
   | { readonly part: 'fields'; readonly value: Omit<SimState, ListField> }
-  | { readonly part: 'outcome-keys'; readonly items: readonly string[] }
-  | { readonly part: ListField; readonly items: readonly unknown[] };
+  | { readonly part: 'key-hashes'; readonly hashes: string }
+  | { readonly part: LazyKind; readonly items: readonly unknown[] };
 
 /** A line after the saved state: a call at a clock position, or the clock's move to one. */
 export interface Entry {
@@ -458,26 +471,37 @@ function parsePart(path: string, i: number, text: string): Part {
   }
   if (!isObject(value)) throw stateError(`${path}:${i + 1}: not a part of a saved state`);
   const part = value['part'];
-  if (part === 'fields' ? isObject(value['value']) : Array.isArray(value['items']))
-    if (PART_KINDS.includes(part as PartKind)) return value as unknown as Part;
+  const shaped =
+    part === 'fields'
+      ? isObject(value['value'])
+      : part === 'key-hashes'
+        ? typeof value['hashes'] === 'string'
+        : Array.isArray(value['items']);
+  if (shaped && PART_KINDS.includes(part as PartKind)) return value as unknown as Part;
   throw stateError(`${path}:${i + 1}: not a part of a saved state`);
 }
 
 /**
- * The saved state of a version 2 file: the fields and the outcome keys read now, the lists
- * when first needed (each part line's kind is told from its first characters now, so a file
- * that is not a saved state is refused at once). The history's lines come last.
+ * The saved state of a version 2 file: the fields read now, the outcome keys too unless the file
+ * keeps their hashes, the lists when first needed (each part line's kind is told from its first
+ * characters now, so a file that is not a saved state is refused at once). The history's lines
+ * come last.
  */
 function readParts(
   path: string,
   lines: Lines,
   first: number,
   parts: number,
-  counts: { readonly migrations: number; readonly notices: number } | undefined,
+  counts: Counts | undefined,
 ): { state: LazySimState; history: History } {
   let fields: Omit<SimState, ListField> | undefined;
-  const outcomeKeys: string[] = [];
-  const listLines: Record<ListField, number[]> = { outcomes: [], migrations: [], notices: [] };
+  let hashes: KeyHashes | undefined;
+  const lazy: Record<LazyKind, number[]> = {
+    'outcome-keys': [],
+    outcomes: [],
+    migrations: [],
+    notices: [],
+  };
   let historyFrom: number | undefined;
   for (let i = first; i < first + parts; i++) {
     const kind = partKind(lines, i);
@@ -485,13 +509,13 @@ function readParts(
     if (inHistory) historyFrom ??= i;
     else if (historyFrom !== undefined)
       throw stateError(`${path}:${i + 1}: a part of a saved state out of its place`);
-    if (kind === 'fields' || kind === 'outcome-keys') {
+    if (kind === 'fields' || kind === 'key-hashes') {
       const part = parsePart(path, i, lines.text(i));
       if (part.part === 'fields') fields = part.value;
-      else if (part.part === 'outcome-keys' && part.items.every((k) => typeof k === 'string'))
-        outcomeKeys.push(...part.items);
-      else throw stateError(`${path}:${i + 1}: not a part of a saved state`);
-    } else if (LIST_FIELDS.includes(kind as ListField)) listLines[kind as ListField].push(i);
+      else if (part.part === 'key-hashes') hashes = KeyHashes.decode(part.hashes);
+      if (part.part === 'key-hashes' && hashes === undefined)
+        throw stateError(`${path}:${i + 1}: the hashes of the outcome keys are not a sorted list`);
+    } else if (LAZY_KINDS.includes(kind as LazyKind)) lazy[kind as LazyKind].push(i);
     else throw stateError(`${path}:${i + 1}: not a part of a saved state`);
   }
   if (fields === undefined) throw stateError(`${path}: the saved state has no fields part`);
@@ -501,57 +525,78 @@ function readParts(
   const blockStart = blockFrom < lines.length ? lines.start(blockFrom) : 0;
   const sizes: number[] = [];
   for (let i = blockFrom; i < first + parts; i++) sizes.push(lines.size(i));
-  const history = new History(lines.read, blockStart, sizes, outcomeKeys.length, counts.migrations);
   /** Line `i` as text: the history's lines from the history (the file may be another by then). */
   const text = (i: number): string =>
     i < blockFrom
       ? lines.text(i)
       : lineText(path, i, history.read(lines.start(i) - blockStart, lines.size(i)));
-  /** The items of each part line of a list, parsed as they are first needed. */
-  const slices: Record<ListField, (readonly unknown[])[]> = {
+  /** The items of each part line of a kind, parsed as they are first needed. */
+  const slices: Record<LazyKind, (readonly unknown[])[]> = {
+    'outcome-keys': [],
     outcomes: [],
     migrations: [],
     notices: [],
   };
-  const slice = (field: ListField, n: number): readonly unknown[] => {
-    const done = slices[field];
+  const slice = (kind: LazyKind, n: number): readonly unknown[] => {
+    const done = slices[kind];
     while (done.length <= n) {
-      const i = listLines[field][done.length] as number;
+      const i = lazy[kind][done.length] as number;
       const part = parsePart(path, i, text(i));
-      if (part.part !== field) throw stateError(`${path}:${i + 1}: not a part of a saved state`);
+      if (part.part !== kind || !('items' in part))
+        throw stateError(`${path}:${i + 1}: not a part of a saved state`);
       done.push(part.items);
     }
     return done[n] as readonly unknown[];
   };
-  const wrongCount = (field: ListField, found: number, count: number): EscalatorError =>
+  const wrongCount = (kind: LazyKind, found: number, count: number): EscalatorError =>
     stateError(
-      `${path}: the saved state holds ${found} ${field}, its header says ${count}: the file is corrupt`,
+      `${path}: the saved state holds ${found} ${kind}, its header says ${count}: the file is corrupt`,
     );
   const read =
-    <T>(field: ListField, count: number) =>
+    <T>(kind: LazyKind, count: number) =>
     (): T[] => {
       const items: T[] = [];
-      for (let n = 0; n < listLines[field].length; n++)
-        for (const item of slice(field, n)) items.push(item as T);
-      if (items.length !== count) throw wrongCount(field, items.length, count);
+      for (let n = 0; n < lazy[kind].length; n++)
+        for (const item of slice(kind, n)) items.push(item as T);
+      if (items.length !== count) throw wrongCount(kind, items.length, count);
       return items;
     };
+  // The keys: read when first needed if their hashes can tell a new key meanwhile, else now.
+  let keys: readonly string[] | undefined;
+  const readKeys = (): readonly string[] => {
+    if (keys !== undefined) return keys;
+    const all = read<unknown>('outcome-keys', counts.outcomes ?? countOf('outcome-keys'))();
+    if (!all.every((k): k is string => typeof k === 'string'))
+      throw stateError(`${path}: an outcome key of the saved state is not a string`);
+    keys = all;
+    return keys;
+  };
+  const countOf = (kind: LazyKind): number =>
+    lazy[kind].reduce((sum, _, n) => sum + slice(kind, n).length, 0);
+  const history = new History(lines.read, blockStart, sizes, 0, counts.migrations);
+  const outcomes =
+    counts.outcomes !== undefined && hashes !== undefined ? counts.outcomes : readKeys().length;
+  history.outcomes = outcomes;
   type Outcome = Omit<SimState['outcomes'][number], 'key'>;
   /** One outcome: the part lines before it are read, not those after. */
   const outcomeAt = (index: number): Outcome => {
     let before = 0;
-    for (let n = 0; n < listLines.outcomes.length; n++) {
+    for (let n = 0; n < lazy.outcomes.length; n++) {
       const items = slice('outcomes', n);
       if (index < before + items.length) return items[index - before] as Outcome;
       before += items.length;
     }
-    throw wrongCount('outcomes', before, outcomeKeys.length);
+    throw wrongCount('outcomes', before, outcomes);
   };
   return {
     state: {
       ...fields,
-      outcomeKeys,
-      outcomes: { all: read<Outcome>('outcomes', outcomeKeys.length), at: outcomeAt },
+      outcomeKeys: {
+        count: outcomes,
+        read: readKeys,
+        ...(hashes === undefined ? {} : { hashes }),
+      },
+      outcomes: { all: read<Outcome>('outcomes', outcomes), at: outcomeAt },
       migrations: { count: counts.migrations, read: read('migrations', counts.migrations) },
       notices: { count: counts.notices, read: read('notices', counts.notices) },
     },
@@ -566,7 +611,7 @@ function readPartsV1(path: string, lines: Lines, first: number, parts: number): 
   for (let i = first; i < first + parts; i++) {
     const part = parsePart(path, i, lines.text(i));
     if (part.part === 'fields') fields = part.value;
-    else if (part.part === 'outcome-keys')
+    else if (part.part === 'outcome-keys' || part.part === 'key-hashes')
       throw stateError(`${path}:${i + 1}: not a part of a saved state`);
     else for (const item of part.items) lists[part.part].push(item);
   }
@@ -576,7 +621,7 @@ function readPartsV1(path: string, lines: Lines, first: number, parts: number): 
   const notices = lists.notices as SimState['notices'];
   return {
     ...fields,
-    outcomeKeys: outcomes.map((o) => o.key),
+    outcomeKeys: { count: outcomes.length, read: () => outcomes.map((o) => o.key) },
     outcomes: { all: () => outcomes, at: (i) => outcomes[i] as SimState['outcomes'][number] },
     migrations: { count: migrations.length, read: () => migrations },
     notices: { count: notices.length, read: () => notices },
@@ -629,7 +674,10 @@ function parseHeader(path: string, text: string): Header {
 
 function isCounts(value: unknown): boolean {
   return (
-    isObject(value) && Number.isInteger(value['migrations']) && Number.isInteger(value['notices'])
+    isObject(value) &&
+    (value['outcomes'] === undefined || Number.isInteger(value['outcomes'])) &&
+    Number.isInteger(value['migrations']) &&
+    Number.isInteger(value['notices'])
   );
 }
 
@@ -672,11 +720,14 @@ function parseEntry(path: string, line: number, text: string): Entry {
 // ---------------------------------------------------------------- writing
 
 /**
- * The part lines of a saved state, each at most `PART_ITEMS` entries: the fields and the notices
- * (`rest`), and the history (outcome keys, outcomes, migrations) encoded, since a checkpoint
- * keeps it to write again.
+ * The part lines of a saved state, each at most `PART_ITEMS` entries: the fields, the hashes of
+ * every outcome key the file holds and the notices (`rest`), and the history (outcome keys,
+ * outcomes, migrations) encoded, since a checkpoint keeps it to write again.
  */
-export function partLines(state: SimState): { rest: string[]; history: Buffer[] } {
+export function partLines(
+  state: SimState,
+  hashes: KeyHashes,
+): { rest: string[]; history: Buffer[] } {
   const { outcomes, migrations, notices, ...fields } = state;
   const slices = <T>(part: PartKind, items: readonly T[], map: (item: T) => unknown): string[] => {
     const lines: string[] = [];
@@ -687,6 +738,7 @@ export function partLines(state: SimState): { rest: string[]; history: Buffer[] 
   return {
     rest: [
       `${JSON.stringify({ part: 'fields', value: fields } satisfies Part)}\n`,
+      `${JSON.stringify({ part: 'key-hashes', hashes: hashes.encode() } satisfies Part)}\n`,
       ...slices('notices', notices, (n) => n),
     ],
     history: [
