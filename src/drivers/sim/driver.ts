@@ -271,6 +271,11 @@ export interface LazySimState extends Omit<SimState, 'outcomes' | 'migrations' |
     readonly all: () => readonly Omit<SavedOutcome, 'key'>[];
     /** One of them, reading no more than it needs to. */
     readonly at: (index: number) => Omit<SavedOutcome, 'key'>;
+    /**
+     * The one kept under a key, found without reading every key (undefined: no such key), when
+     * the saved state can: the scale-up guard's key, reused at every start, is found this way.
+     */
+    readonly of?: (key: string) => Omit<SavedOutcome, 'key'> | undefined;
   };
   readonly migrations: { readonly count: number; readonly read: () => readonly SavedMigration[] };
   readonly notices: { readonly count: number; readonly read: () => readonly NoticeRecord[] };
@@ -291,6 +296,9 @@ interface Unread {
   /** Keys applied, not yet in `appliedByKey`: every unread outcome key once, some more. */
   applied?: { readonly keys: () => readonly string[]; readonly twice: SimState['appliedTwice'] };
 }
+
+/** Reused keys of a restored twin looked up alone before its keys are read all at once. */
+const KEYS_LOOKED_UP_ALONE = 8;
 
 /** Each unread key's position, the keys read the first time it is asked. */
 function unreadKeys(unread: NonNullable<Unread['outcomes']>): ReadonlyMap<string, number> {
@@ -567,16 +575,25 @@ export class SimDriver implements Driver {
     const kept = this.outcomes.get(key);
     const unread = this.unread.outcomes;
     if (kept !== undefined || unread === undefined) return kept;
-    // Most calls after a restart bring new keys: their hashes say so without reading the keys.
-    if (unread.keys === undefined && unread.state.outcomeKeys.hashes?.mayHave(key) === false)
-      return undefined;
-    const index = unreadKeys(unread).get(key);
-    if (index === undefined) return undefined;
     let fetched = unread.fetched.get(key);
-    if (fetched === undefined) {
-      fetched = keptOutcome(unread.state.outcomes.at(index));
-      unread.fetched.set(key, fetched);
+    if (fetched !== undefined) return fetched;
+    const { hashes } = unread.state.outcomeKeys;
+    const of = unread.state.outcomes.of;
+    let saved: Omit<SavedOutcome, 'key'> | undefined;
+    if (unread.keys === undefined && hashes !== undefined) {
+      // Most calls after a restart bring new keys: their hashes say so without reading the keys.
+      if (!hashes.mayHave(key)) return undefined;
+      // A few reused keys (the scale-up guard's, at every start) are looked up one by one; a
+      // hash matched but no key found (a false match, or a damaged file) reads them all.
+      if (of !== undefined && unread.fetched.size < KEYS_LOOKED_UP_ALONE) saved = of(key);
     }
+    if (saved === undefined) {
+      const index = unreadKeys(unread).get(key);
+      if (index === undefined) return undefined;
+      saved = unread.state.outcomes.at(index);
+    }
+    fetched = keptOutcome(saved);
+    unread.fetched.set(key, fetched);
     return fetched;
   }
 

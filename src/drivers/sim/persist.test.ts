@@ -778,6 +778,40 @@ describe('persistent sim: checkpoints', () => {
     sim.close();
   });
 
+  it('answers a reused key from the keys line that holds it, the other lines unread', async () => {
+    const { path } = await checkpointed();
+    // A second checkpoint: a second keys line, with the keys of the calls since.
+    const sim = await openPersistentSim(path, INIT);
+    await sim.setScheduling('c3', { enabled: false }, ctx('second-line'));
+    await sim.runUntilIdle();
+    expect(sim.checkpoint()).toBe(true);
+    sim.close();
+    const text = lines(path);
+    const keyLines = text.flatMap((l, i) => (l.startsWith('{"part":"outcome-keys"') ? [i] : []));
+    expect(keyLines).toHaveLength(2);
+    const last = keyLines[1] as number;
+    const { items } = JSON.parse(text[last] as string) as { items: string[] };
+    expect(items).toContain('second-line');
+    text[last] = JSON.stringify({ part: 'outcome-keys', items: items.map((_, i) => i) });
+    writeLines(path, text);
+    const again = await openPersistentSim(path, INIT);
+    const installs = again.sideEffects()['install'];
+    // The install kept under this key (it failed) is answered again, not made twice.
+    await expect(
+      again.hostAction(
+        'c1',
+        { kind: 'install', component: 'nova-compute', version: '27.1.0' },
+        ctx('run-1/c1/install-nova/1'),
+      ),
+    ).rejects.toMatchObject({ name: 'DriverError', kind: 'failed' });
+    expect(again.sideEffects()['install']).toBe(installs);
+    // A key of the damaged line matches its hash but is found in no line: all keys are read.
+    await expect(again.setScheduling('c3', { enabled: false }, ctx('second-line'))).rejects.toThrow(
+      `${path}: an outcome key of the saved state is not a string`,
+    );
+    again.close();
+  });
+
   it('names a corrupt inventory line as line 2', async () => {
     const { path } = await checkpointed();
     const text = lines(path);

@@ -588,6 +588,30 @@ function readParts(
     }
     throw wrongCount('outcomes', before, outcomes);
   };
+  /**
+   * The outcome kept under `key`, from the keys line that holds it and its outcomes line (a
+   * checkpoint writes the two in slices of the same entries), the other lines not parsed.
+   */
+  const outcomeOfKey = (key: string): Outcome | undefined => {
+    const needle = JSON.stringify(key);
+    for (let n = 0; n < lazy['outcome-keys'].length; n++) {
+      const line = text(lazy['outcome-keys'][n] as number);
+      // An element of the list: its opening quote follows `[` or `,` (a quote inside a key is
+      // escaped, so the needle found elsewhere is not the key).
+      let at = line.indexOf(needle);
+      while (at >= 0 && line[at - 1] !== '[' && line[at - 1] !== ',')
+        at = line.indexOf(needle, at + 1);
+      if (at < 0) continue;
+      const index = slice('outcome-keys', n).indexOf(key);
+      const found = slice('outcomes', n);
+      if (found.length !== slice('outcome-keys', n).length)
+        throw stateError(
+          `${path}:${(lazy.outcomes[n] ?? 0) + 1}: the outcomes do not match their keys: the file is corrupt`,
+        );
+      if (index >= 0) return found[index] as Outcome;
+    }
+    return undefined;
+  };
   return {
     state: {
       ...fields,
@@ -596,7 +620,7 @@ function readParts(
         read: readKeys,
         ...(hashes === undefined ? {} : { hashes }),
       },
-      outcomes: { all: read<Outcome>('outcomes', outcomes), at: outcomeAt },
+      outcomes: { all: read<Outcome>('outcomes', outcomes), at: outcomeAt, of: outcomeOfKey },
       migrations: { count: counts.migrations, read: read('migrations', counts.migrations) },
       notices: { count: counts.notices, read: read('notices', counts.notices) },
     },
