@@ -20,13 +20,21 @@ export class KeyHashes {
     const bytes = Buffer.from(text, 'base64');
     if (bytes.length % 8 !== 0 || bytes.toString('base64') !== text) return undefined;
     const sorted = new Float64Array(bytes.length / 8);
-    for (let i = 0; i < sorted.length; i++) sorted[i] = bytes.readDoubleLE(i * 8);
+    if (LITTLE_ENDIAN) new Uint8Array(sorted.buffer).set(bytes);
+    else for (let i = 0; i < sorted.length; i++) sorted[i] = bytes.readDoubleLE(i * 8);
     for (let i = 1; i < sorted.length; i++)
       if (!((sorted[i] as number) > (sorted[i - 1] as number))) return undefined;
     return new KeyHashes(sorted);
   }
 
+  /** Base64 of the hashes as little-endian doubles. */
   encode(): string {
+    if (LITTLE_ENDIAN)
+      return Buffer.from(
+        this.sorted.buffer,
+        this.sorted.byteOffset,
+        this.sorted.byteLength,
+      ).toString('base64');
     const bytes = Buffer.alloc(this.sorted.length * 8);
     this.sorted.forEach((h, i) => bytes.writeDoubleLE(h, i * 8));
     return bytes.toString('base64');
@@ -51,16 +59,28 @@ export class KeyHashes {
     return false;
   }
 
-  /** These hashes and those of `keys`. */
+  /** These hashes and those of `keys` (merged: a checkpoint adds a few thousand to many). */
   with(keys: Iterable<string>): KeyHashes {
-    const added = Float64Array.from(keys, keyHash);
+    const added = sortedUnique(Float64Array.from(keys, keyHash));
     if (added.length === 0) return this;
-    const all = new Float64Array(this.sorted.length + added.length);
-    all.set(this.sorted);
-    all.set(added, this.sorted.length);
-    return new KeyHashes(sortedUnique(all));
+    const old = this.sorted;
+    const all = new Float64Array(old.length + added.length);
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    while (i < old.length || j < added.length) {
+      const a = i < old.length ? (old[i] as number) : Infinity;
+      const b = j < added.length ? (added[j] as number) : Infinity;
+      const next = a <= b ? a : b;
+      if (a <= b) i++;
+      if (b <= a) j++;
+      all[n++] = next;
+    }
+    return new KeyHashes(all.subarray(0, n));
   }
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
 /** A 53-bit hash of a key (two 32-bit FNV-1a variants), exact in a double. */
 export function keyHash(key: string): number {

@@ -4,7 +4,6 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
   existsSync,
 } from 'node:fs';
@@ -19,7 +18,6 @@ import type { PersistentSim } from './persist.js';
 import {
   CHECKPOINT_LINES,
   SIM_STATE_FORMAT,
-  SMALL_TWIN_BYTES,
   SIM_STATE_VERSION,
   loadSimState,
   openPersistentSim,
@@ -588,30 +586,6 @@ describe('persistent sim: checkpoints', () => {
     expect((await loadSimState(path)).sideEffects()).toEqual({
       setScheduling: CHECKPOINT_LINES + 1,
     });
-  });
-
-  it('a small twin checkpoints every CHECKPOINT_LINES lines however long its history', async () => {
-    const path = tempFile();
-    const sim = await openPersistentSim(path, PLAIN);
-    const calls = (prefix: string, n: number): Promise<unknown> =>
-      Promise.all(
-        Array.from({ length: n }, (_, i) =>
-          sim.setScheduling(`c${(i % 4) + 1}`, { enabled: i % 2 === 0 }, ctx(`${prefix}-${i}`)),
-        ),
-      );
-    // A history of 40,000 outcomes: a sixteenth of it is 2,500 lines.
-    await calls('history', 40_000);
-    await sim.runUntilIdle();
-    expect(sim.checkpoint()).toBe(true);
-    expect(statSync(path).size).toBeLessThan(SMALL_TWIN_BYTES);
-    const checkpointed = (): unknown =>
-      (JSON.parse(lines(path)[0] as string) as { checkpoint: unknown }).checkpoint;
-    const first = checkpointed();
-    await calls('more', CHECKPOINT_LINES);
-    await sim.runUntilIdle();
-    sim.settled();
-    expect(checkpointed()).not.toEqual(first);
-    sim.close();
   });
 
   it('reopening after a checkpoint gives what reopening the whole log gives', async () => {

@@ -104,12 +104,6 @@ const FLUSH_CHARS = 1 << 20;
 /** Log lines after which a settled twin checkpoints, at the least (see `settled`). */
 export const CHECKPOINT_LINES = 1_000;
 
-/**
- * A twin whose file is at most this large checkpoints every `CHECKPOINT_LINES` lines (see
- * `settled`): a 1,000-host twin's file stays under ~22 MB to the end of its run.
- */
-export const SMALL_TWIN_BYTES = 32 * 1024 * 1024;
-
 // ---------------------------------------------------------------- opening
 
 /**
@@ -322,8 +316,6 @@ export class PersistentSim extends SimDriver {
   private readonly savedKeys: (() => readonly string[]) | undefined;
   private fd: number | undefined;
   private linesSinceCheckpoint = 0;
-  /** The file's size after the last checkpoint (or when it was opened). */
-  private savedBytes = 0;
   /** Log lines not written yet (see `flush`). */
   private pending: string[] = [];
   private pendingChars = 0;
@@ -436,7 +428,6 @@ export class PersistentSim extends SimDriver {
     try {
       this.fd = openSync(this.path, 'r+');
       if (fstatSync(this.fd).size > keep) ftruncateSync(this.fd, keep);
-      this.savedBytes = keep;
       closeSync(this.fd);
       this.fd = openSync(this.path, 'a');
       if (unterminated) writeAll(this.fd, '\n');
@@ -541,7 +532,6 @@ export class PersistentSim extends SimDriver {
       ...parts.history,
     ];
     writeAtomically(this.path, pieces);
-    this.savedBytes = pieces.reduce((sum, piece) => sum + piece.length, 0);
     history.add(parts.history, state.outcomes.length, state.migrations.length);
     this.keyHashes = hashes;
     this.linesSinceCheckpoint = 0;
@@ -560,18 +550,14 @@ export class PersistentSim extends SimDriver {
    * grown enough since the last one, so that a restart replays little.
    */
   override settled(): void {
-    // A restart replays the log since the last checkpoint, ~15,000 lines a second; a checkpoint
-    // encodes the world and what happened since the last one but writes (and syncs) the whole
-    // file again, ~60 ms at 20 MB. A small twin (a 1,000-host one stays under ~22 MB) does so
-    // every `CHECKPOINT_LINES` lines — between most waves — so a restart replays only the wave
-    // it was killed in (up to ~4,000 lines, ~0.25 s, when checkpoints waited for a sixteenth of
-    // the history's entries). A larger twin waits for new lines in proportion to its history,
-    // so that checkpoints stay a bounded share of a long run (a 10,000-host twin's file passes
-    // 60 MB from the start).
-    const due =
-      this.savedBytes <= SMALL_TWIN_BYTES
-        ? CHECKPOINT_LINES
-        : Math.max(CHECKPOINT_LINES, this.stateEntries() / 16);
+    // A checkpoint encodes the world and what happened since the last one, but writes (and
+    // syncs) the whole history again, which grows with the run: wait for new lines in
+    // proportion to it (a sixteenth of its entries), so that checkpoints cost a bounded share
+    // of the run. Late in a 1,000-host run a wave logs more lines than that (~8,000), so the
+    // twin checkpoints between waves and a restart replays only the wave it was killed in.
+    // (Checkpointing every 1,000 lines instead cost that run ~0.4 s more and left the replay
+    // of a kill 150 ms into a late wave as it was, ~4,000 lines.)
+    const due = Math.max(CHECKPOINT_LINES, this.stateEntries() / 16);
     if (this.fd !== undefined && this.linesSinceCheckpoint >= due) this.checkpoint();
   }
 
