@@ -707,8 +707,10 @@ describe('persistent sim: checkpoints', () => {
     const { path, state } = await checkpointed();
     const [head, ...rest] = lines(path);
     const header = JSON.parse(head as string) as {
+      version: number;
       checkpoint: { parts: number; counts: Record<string, unknown>; sizes?: unknown };
     };
+    header.version = 2;
     delete header.checkpoint.sizes;
     delete header.checkpoint.counts['outcomes'];
     header.checkpoint.parts -= 1;
@@ -719,6 +721,7 @@ describe('persistent sim: checkpoints', () => {
     expect(sim.state()).toEqual(state);
     expect(sim.checkpoint()).toBe(true);
     sim.close();
+    expect(JSON.parse(lines(path)[0] as string)).toMatchObject({ version: SIM_STATE_VERSION });
     const sizes = (JSON.parse(lines(path)[0] as string) as { checkpoint: { sizes: number[] } })
       .checkpoint.sizes;
     expect(sizes).toEqual(

@@ -35,7 +35,8 @@
  * operations that were in flight at the kill are in flight again, and a retry with the same key
  * joins them. A torn last line (killed mid-write) is dropped; anything else wrong is an
  * `EscalatorError` (ESC_SIM_STATE) naming the file and the line. Files of version 1 (the inventory
- * inside the header, outcomes with their keys) are read as well; a checkpoint rewrites them.
+ * inside the header, outcomes with their keys) and 2 (no hashes of the outcome keys) are read as
+ * well; a checkpoint rewrites them.
  *
  * Persistence is opt-in: a plain `SimDriver` has no journal and pays nothing for it. The engine
  * tells the driver when nothing is in flight (`settled`, between waves); the twin then checkpoints

@@ -29,7 +29,12 @@ import type { LazySimState, SimOptions, SimState } from './driver.js';
 import { KeyHashes } from './key-hashes.js';
 
 export const SIM_STATE_FORMAT = 'escalator-sim-state';
-export const SIM_STATE_VERSION = 2;
+/**
+ * Version 3 keeps the hashes of the outcome keys (a `key-hashes` part line) and the outcomes'
+ * count, which an older Escalator would not read; versions 1 and 2 are still read, and a
+ * checkpoint writes them again as version 3.
+ */
+export const SIM_STATE_VERSION = 3;
 
 /** The options of a persistent twin: those of `SimDriver` but its clock, which it makes. */
 export type PersistentSimOptions = Omit<SimOptions, 'clock'>;
@@ -368,7 +373,7 @@ function linesInParts(path: string): FileLines | undefined {
   const nl = top.indexOf(NEWLINE);
   if (nl < 0) return undefined;
   const header = parseHeader(path, decode(top.subarray(0, nl)));
-  const sizes = header.version === 2 ? header.checkpoint?.sizes : undefined;
+  const sizes = header.version >= 2 ? header.checkpoint?.sizes : undefined;
   if (sizes === undefined) return undefined;
   const starts = [0];
   const ends = [nl];
@@ -482,7 +487,7 @@ function parsePart(path: string, i: number, text: string): Part {
 }
 
 /**
- * The saved state of a version 2 file: the fields read now, the outcome keys too unless the file
+ * The saved state of a version 2 or 3 file: the fields read now, the outcome keys too unless the file
  * keeps their hashes, the lists when first needed (each part line's kind is told from its first
  * characters now, so a file that is not a saved state is refused at once). The history's lines
  * come last.
