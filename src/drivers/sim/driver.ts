@@ -327,6 +327,8 @@ export class SimDriver implements Driver {
   private readonly bootTimeoutSeconds: number;
   private outcomes = new Map<string, Outcome>();
   private appliedByKey = new Map<string, number>();
+  /** Outcomes whose operation has not ended (see `busyWith`). */
+  private unsettled = 0;
   private readonly appliedByKind = new Map<SideEffectKind, number>();
   private migrations = new Map<string, Migration>();
   /** History of a restored twin not read yet (see `LazySimState`). */
@@ -438,9 +440,16 @@ export class SimDriver implements Driver {
     this.journal = journal;
   }
 
-  /** Entries a saved state holds (outcomes and migrations): what a checkpoint costs. */
+  /**
+   * Entries a saved state holds (the world's hosts, instances and VNFs, the outcomes and the
+   * migrations): what a checkpoint costs.
+   */
   stateEntries(): number {
+    const { world } = this;
     return (
+      world.hosts.size +
+      world.instances.size +
+      world.vnfs.size +
       this.outcomes.size +
       (this.unread.outcomes?.count ?? 0) +
       this.migrations.size +
@@ -451,8 +460,10 @@ export class SimDriver implements Driver {
   /** Why the twin is not at rest (so that `state()` cannot save it), or undefined when it is. */
   busyWith(): string | undefined {
     if (this.clock.hasOwnEvents()) return 'operations are still running on the virtual clock';
-    for (const [key, o] of this.outcomes)
-      if (o.settled === undefined) return `the ${o.kind} under key ${key} has not ended`;
+    // Which one, looked for only when there is one: the outcomes are the whole history.
+    if (this.unsettled > 0)
+      for (const [key, o] of this.outcomes)
+        if (o.settled === undefined) return `the ${o.kind} under key ${key} has not ended`;
     for (const m of this.inFlight) return `${m.id} is ${m.state}`;
     return undefined;
   }
@@ -470,10 +481,19 @@ export class SimDriver implements Driver {
    * @throws RangeError when the twin is not at rest.
    */
   stateSince(outcomes: number, migrations: number): SimState {
+    const rest = this.savedSince(outcomes, migrations);
+    return { world: this.world.state(), ...rest };
+  }
+
+  /**
+   * `stateSince` without the world, which `writeWorld` gives as JSON text in pieces (a
+   * checkpoint's way: persist.ts).
+   * @throws RangeError when the twin is not at rest.
+   */
+  protected savedSince(outcomes: number, migrations: number): Omit<SimState, 'world'> {
     const busy = this.busyWith();
     if (busy !== undefined) throw new RangeError(`the twin is not at rest: ${busy}`);
     return {
-      world: this.world.state(),
       faults: this.faults.state(),
       outcomes: this.outcomesAfter(outcomes).map(([key, o]) => {
         const settled = o.settled as NonNullable<Outcome['settled']>;
@@ -501,6 +521,11 @@ export class SimDriver implements Driver {
     };
   }
 
+  /** The world's state as JSON (`World.writeState`). */
+  protected writeWorld(push: (text: string) => void): void {
+    this.world.writeState(push);
+  }
+
   /** The outcomes after the first `skip`, reading unread ones only when some are wanted. */
   private outcomesAfter(skip: number): [string, Outcome][] {
     const unread = this.unread.outcomes?.count ?? 0;
@@ -516,7 +541,11 @@ export class SimDriver implements Driver {
   /** Keys applied other than once, in the order `appliedKeys()` holds them, without building it. */
   private appliedTwice(): (readonly [string, number])[] {
     const unread = this.unread.applied;
-    const live = [...this.appliedByKey].filter(([, n]) => n !== 1);
+    // A checkpoint's look through every key (~600,000 at 10,000 hosts): no entry arrays.
+    const live: (readonly [string, number])[] = [];
+    this.appliedByKey.forEach((n, key) => {
+      if (n !== 1) live.push([key, n]);
+    });
     // Unread keys are in the map's order first; those of them applied other than once are
     // `twice`, kept in that order when it was saved. A live key is never an unread one.
     return unread === undefined ? live : [...unread.twice, ...live];
@@ -725,12 +754,15 @@ export class SimDriver implements Driver {
     this.appliedByKind.set(kind, (this.appliedByKind.get(kind) ?? 0) + 1);
     const result = act();
     const outcome: Outcome = { kind, request, result, settled: undefined };
+    this.unsettled++;
     result.then(
       (value) => {
         outcome.settled = { ok: true, value };
+        this.unsettled--;
       },
       (error: unknown) => {
         outcome.settled = { ok: false, error };
+        this.unsettled--;
       },
     );
     this.outcomes.set(key, outcome);
@@ -1293,7 +1325,14 @@ function after<V>(
   read: ReadonlyMap<string, V>,
   all: () => ReadonlyMap<string, V>,
 ): [string, V][] {
-  return skip >= unread ? [...read].slice(skip - unread) : [...all()].slice(skip);
+  // Walked, not copied: late in a 10,000-host run a checkpoint skips ~900,000 outcomes.
+  let left = skip >= unread ? skip - unread : skip;
+  const out: [string, V][] = [];
+  (skip >= unread ? read : all()).forEach((value, key) => {
+    if (left > 0) left--;
+    else out.push([key, value]);
+  });
+  return out;
 }
 
 /** A saved outcome as the twin holds it: settled, its result ready for a caller. */

@@ -60,6 +60,7 @@ import { KeyHashes } from './key-hashes.js';
 import { SimDriver, type SimOptions } from './driver.js';
 import {
   History,
+  Scratch,
   SIM_STATE_FORMAT,
   SIM_STATE_VERSION,
   describeIoError,
@@ -309,6 +310,8 @@ export class PersistentSim extends SimDriver {
   /** The initial inventory's text, written again by every checkpoint (encoded at the first). */
   private readonly inventoryText: string;
   private inventoryBytes: Buffer | undefined;
+  /** Where a checkpoint encodes the lines it writes once (see `checkpoint`). */
+  private readonly scratch = new Scratch();
   /** The history the file holds already (see `History`). */
   private readonly history: History;
   /** The hashes of the history's outcome keys; undefined until known (an older file's). */
@@ -494,13 +497,13 @@ export class PersistentSim extends SimDriver {
     const source = this.header.inventorySource;
     const made = { options: this.header.options, ...(source === undefined ? {} : { source }) };
     const history = this.history;
-    const state = this.stateSince(history.outcomes, history.migrations);
+    const state = this.savedSince(history.outcomes, history.migrations);
     // Every key the file will hold, hashed: those it held (hashed once, for an older file) and
     // those of the outcomes added now.
     const hashes = (this.keyHashes ?? KeyHashes.of(this.savedKeys?.() ?? [])).with(
       state.outcomes.map((o) => o.key),
     );
-    const parts = partLines(state, hashes);
+    const parts = partLines(state, (push) => this.writeWorld(push), hashes, this.scratch);
     // The saved state holds what the lines held back say: they are not needed any more.
     this.pending = [];
     this.pendingChars = 0;
@@ -512,7 +515,7 @@ export class PersistentSim extends SimDriver {
     // The history as the file has it, read before the file is replaced, then what came since.
     const block = history.bytes();
     this.inventoryBytes ??= Buffer.from(`${this.inventoryText}\n`, 'utf8');
-    const rest = parts.rest.map((line) => Buffer.from(line, 'utf8'));
+    const { rest } = parts;
     const sizes = [
       this.inventoryBytes.length,
       ...rest.map((line) => line.length),
@@ -551,13 +554,14 @@ export class PersistentSim extends SimDriver {
    * grown enough since the last one, so that a restart replays little.
    */
   override settled(): void {
-    // A checkpoint encodes the world and what happened since the last one, but writes (and
+    // A checkpoint encodes the world and what happened since the last one, and writes (and
     // syncs) the whole history again, which grows with the run: wait for new lines in
-    // proportion to it (a sixteenth of its entries), so that checkpoints cost a bounded share
-    // of the run. Late in a 1,000-host run a wave logs more lines than that (~8,000), so the
-    // twin checkpoints between waves and a restart replays only the wave it was killed in.
-    // (Checkpointing every 1,000 lines instead cost that run ~0.4 s more and left the replay
-    // of a kill 150 ms into a late wave as it was, ~4,000 lines.)
+    // proportion to the saved state (a sixteenth of its entries, the world's hosts, instances
+    // and VNFs counted: at 10,000 hosts the world alone is ~30 MB), so that checkpoints cost a
+    // bounded share of the run. Late in a 1,000-host run a wave logs more lines than that
+    // (~8,000), so the twin checkpoints between waves and a restart replays only the wave it
+    // was killed in. (Checkpointing every 1,000 lines instead cost that run ~0.4 s more and left
+    // the replay of a kill 150 ms into a late wave as it was, ~4,000 lines.)
     const due = Math.max(CHECKPOINT_LINES, this.stateEntries() / 16);
     if (this.fd !== undefined && this.linesSinceCheckpoint >= due) this.checkpoint();
   }
