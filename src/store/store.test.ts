@@ -647,6 +647,52 @@ describe.each(backends)('store on $name', (backend) => {
     ]);
   });
 
+  it('a batch moves its steps and journals them, then its entries, in the order given; a refused step writes nothing', async () => {
+    const run = await newRun();
+    const n = 450; // more journal rows than one insert statement takes
+    await store.ensureSteps(run.id, steps(run.id, n));
+    const keys = steps(run.id, n).map((s) => s.key);
+    const before = (await store.readJournal(run.id)).length;
+    const start = {
+      from: ['pending' as const],
+      to: 'running' as const,
+      entry: { action: 'start' },
+    };
+    const moved = await store.applyBatch(run.id, {
+      steps: keys.map((key) => ({ key, transition: { ...start, attempt: 1 } })),
+      entries: [
+        { objectType: 'host', objectId: 'cmp-0', action: 'evacuated', detail: { moved: 3 } },
+        { objectType: 'vnf', objectId: 'vfw-1', action: 'interrupted', errorCode: 'ESC_INTERNAL' },
+      ],
+    });
+    expect(moved.map((s) => [s.key, s.state])).toEqual(keys.map((k) => [k, 'running']));
+    const added = (await store.readJournal(run.id)).slice(before);
+    expect(added.map((e) => [e.objectType, e.objectId, e.from, e.to])).toEqual([
+      ...keys.map((k) => ['step', k, 'pending', 'running']),
+      ['host', 'cmp-0', null, null],
+      ['vnf', 'vfw-1', null, null],
+    ]);
+    expect(added.at(-2)?.detail).toEqual({ moved: 3 });
+    expect(added.at(-1)?.errorCode).toBe('ESC_INTERNAL');
+    // One step not where the batch expects it: nothing of the batch is written.
+    await expectCode(
+      store.applyBatch(run.id, {
+        steps: [keys[0], keys[1]].map((key, i) => ({
+          key: key as string,
+          transition: {
+            from: [i === 0 ? 'running' : 'pending'],
+            to: 'succeeded',
+            entry: { action: 'end' },
+          },
+        })),
+        entries: [{ objectType: 'host', objectId: 'cmp-0', action: 'upgraded' }],
+      }),
+      'ESC_STORE_CONFLICT',
+    );
+    expect((await store.readJournal(run.id)).length).toBe(before + n + 2);
+    expect((await store.listSteps(run.id, { states: ['succeeded'] })).length).toBe(0);
+  });
+
   it('lists the steps of unfinished hosts (and of no host), and which hosts are finished', async () => {
     const run = await newRun();
     const step = (host: string | undefined, i: number, state: StepState): NewStep => ({

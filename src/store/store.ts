@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KyselyPlugin, Transaction } from 'kysely';
 import { sql } from 'kysely';
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type {
   Clock,
   Json,
@@ -515,12 +515,15 @@ export class Store {
     if (steps.length === 0 && entries.length === 0) return [];
     return this.#write('writing a batch of step changes', async (trx) => {
       const out: StepRecord[] = [];
+      // The batch's journal entries go in together at the end, in the order they were made.
+      const rows: JournalRow[] = [];
       for (let i = 0; i < steps.length; i++) {
         const s = steps[i] as { key: string; transition: StepTransition };
-        out.push(await this.#transitionStepIn(trx, runId, s.key, s.transition, details[i]));
+        out.push(await this.#transitionStepIn(trx, runId, s.key, s.transition, details[i], rows));
       }
       const now = this.#now();
-      for (const entry of entries) await this.#journal(trx, runId, now, entry);
+      for (const entry of entries) rows.push(journalRow(runId, now, entry));
+      await this.#journalRows(trx, runId, rows);
       return out;
     });
   }
@@ -531,6 +534,8 @@ export class Store {
     key: string,
     transition: StepTransition,
     detail: string | undefined,
+    /** Where the journal entry goes, for the caller to insert; inserted here when absent. */
+    journal?: JournalRow[],
   ): Promise<StepRecord> {
     // One expected state (the engine's case): the guarded update is the check; otherwise read
     // the state first, locked.
@@ -578,14 +583,16 @@ export class Store {
       if (!found) throw new EscalatorError('ESC_NOT_FOUND', `run ${runId} has no step ${key}`);
       throw this.#stepConflict(runId, key, found.state, transition);
     }
-    await this.#journal(trx, runId, now, {
+    const entry: NewJournalEntry = {
       ...transition.entry,
       errorCode: transition.entry.errorCode ?? transition.errorCode,
       objectType: 'step',
       objectId: key,
       from,
       to,
-    });
+    };
+    if (journal === undefined) await this.#journal(trx, runId, now, entry);
+    else journal.push(journalRow(runId, now, entry));
     return toStep(row);
   }
 
@@ -927,27 +934,55 @@ export class Store {
    * (SQLite has one writer at a time: the order holds by itself.)
    */
   async #journal(trx: Tx, runId: string, at: string, entry: NewJournalEntry): Promise<number> {
-    if (this.dialect === 'postgres')
-      await sql`select pg_advisory_xact_lock(${sql.lit(JOURNAL_LOCK_CLASS)}, hashtext(${runId}))`.execute(
-        trx,
-      );
+    await this.#lockJournal(trx, runId);
     const row = await trx
       .insertInto('journal')
-      .values({
-        run_id: runId,
-        at,
-        object_type: entry.objectType,
-        object_id: entry.objectId,
-        action: entry.action,
-        from_state: entry.from ?? null,
-        to_state: entry.to ?? null,
-        error_code: entry.errorCode ?? null,
-        detail: entry.detail === undefined ? null : toJsonText(entry.detail, 'the journal detail'),
-      })
+      .values(journalRow(runId, at, entry))
       .returning('seq')
       .executeTakeFirstOrThrow();
     return row.seq;
   }
+
+  /**
+   * Journal entries of one run, in one statement per `JOURNAL_ROWS` (sequence numbers in the
+   * order given): a batch's entries built and compiled once instead of once each.
+   */
+  async #journalRows(trx: Tx, runId: string, rows: readonly JournalRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#lockJournal(trx, runId);
+    for (let i = 0; i < rows.length; i += JOURNAL_ROWS)
+      await trx
+        .insertInto('journal')
+        .values(rows.slice(i, i + JOURNAL_ROWS))
+        .execute();
+  }
+
+  /** PostgreSQL: see `#journal`. */
+  async #lockJournal(trx: Tx, runId: string): Promise<void> {
+    if (this.dialect === 'postgres')
+      await sql`select pg_advisory_xact_lock(${sql.lit(JOURNAL_LOCK_CLASS)}, hashtext(${runId}))`.execute(
+        trx,
+      );
+  }
+}
+
+/** Journal rows per insert statement of a batch (9 values each, far below either database's limit). */
+const JOURNAL_ROWS = 200;
+
+type JournalRow = Insertable<JournalTable>;
+
+function journalRow(runId: string, at: string, entry: NewJournalEntry): JournalRow {
+  return {
+    run_id: runId,
+    at,
+    object_type: entry.objectType,
+    object_id: entry.objectId,
+    action: entry.action,
+    from_state: entry.from ?? null,
+    to_state: entry.to ?? null,
+    error_code: entry.errorCode ?? null,
+    detail: entry.detail === undefined ? null : toJsonText(entry.detail, 'the journal detail'),
+  };
 }
 
 // --------------------------------------------------------------------------------- mapping
