@@ -440,16 +440,9 @@ export class SimDriver implements Driver {
     this.journal = journal;
   }
 
-  /**
-   * Entries a saved state holds (the world's hosts, instances and VNFs, the outcomes and the
-   * migrations): what a checkpoint costs.
-   */
+  /** Entries a saved state's history holds (outcomes and migrations): what a checkpoint costs. */
   stateEntries(): number {
-    const { world } = this;
     return (
-      world.hosts.size +
-      world.instances.size +
-      world.vnfs.size +
       this.outcomes.size +
       (this.unread.outcomes?.count ?? 0) +
       this.migrations.size +

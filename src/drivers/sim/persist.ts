@@ -556,12 +556,14 @@ export class PersistentSim extends SimDriver {
   override settled(): void {
     // A checkpoint encodes the world and what happened since the last one, and writes (and
     // syncs) the whole history again, which grows with the run: wait for new lines in
-    // proportion to the saved state (a sixteenth of its entries, the world's hosts, instances
-    // and VNFs counted: at 10,000 hosts the world alone is ~30 MB), so that checkpoints cost a
+    // proportion to the history (a sixteenth of its entries), so that checkpoints cost a
     // bounded share of the run. Late in a 1,000-host run a wave logs more lines than that
     // (~8,000), so the twin checkpoints between waves and a restart replays only the wave it
     // was killed in. (Checkpointing every 1,000 lines instead cost that run ~0.4 s more and left
-    // the replay of a kill 150 ms into a late wave as it was, ~4,000 lines.)
+    // the replay of a kill 150 ms into a late wave as it was, ~4,000 lines. Counting the world's
+    // hosts, instances and VNFs in as well would spare a 10,000-host run two early checkpoints,
+    // ~1.5 s, but make the middle of a 1,000-host run, where restarts are slowest, wait longer
+    // between checkpoints.)
     const due = Math.max(CHECKPOINT_LINES, this.stateEntries() / 16);
     if (this.fd !== undefined && this.linesSinceCheckpoint >= due) this.checkpoint();
   }
