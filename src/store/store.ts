@@ -22,6 +22,7 @@ import type { Target } from './connect.js';
 import { ulidGenerator } from './ids.js';
 import type { IdGenerator } from './ids.js';
 import { migrate } from './migrations.js';
+import { ReusedStatement } from './reused.js';
 import type { Dialect } from './migrations.js';
 import { DEFAULT_RETRY, realSleep, withRetry } from './retry.js';
 import type { RetryPolicy, Sleep } from './retry.js';
@@ -124,6 +125,8 @@ export async function openStore(target?: string, options: StoreOptions = {}): Pr
     random,
     retry,
     sleep,
+    // A plugin sees a statement when it is built: with plugins, every statement is built anew.
+    reuseStatements: (options.plugins ?? []).length === 0,
   });
   try {
     await store.migrateToLatest();
@@ -148,6 +151,8 @@ interface Runtime {
   readonly random: RandomSource;
   readonly retry: RetryPolicy;
   readonly sleep: Sleep;
+  /** Run the step update compiled once per shape (`ReusedStatement`); false with plugins. */
+  readonly reuseStatements?: boolean;
 }
 
 export class Store {
@@ -161,6 +166,11 @@ export class Store {
   #retries = 0;
   readonly #runtime: Runtime;
   readonly #newId: IdGenerator;
+  /** The step updates compiled so far, by shape (see `#stepUpdate`). */
+  readonly #stepUpdates = new Map<
+    string,
+    ReusedStatement<StepUpdateValues, Selectable<StepsTable>>
+  >();
 
   /** Use `openStore`. */
   constructor(
@@ -556,22 +566,19 @@ export class Store {
     }
     const now = this.#now();
     const to = transition.to;
-    const row = await trx
-      .updateTable('steps')
-      .set({
-        state: to,
-        ...(transition.attempt !== undefined ? { attempt: transition.attempt } : {}),
-        ...(to === 'running' || to === 'undoing' ? { started_at: now, ended_at: null } : {}),
-        ...(to === 'pending' ? { started_at: null, ended_at: null } : {}),
-        ...(TERMINAL_STEP_STATES.has(to) ? { ended_at: now } : {}),
-        error_code: transition.errorCode ?? null,
-        ...(detail !== undefined ? { detail } : {}),
-      })
-      .where('run_id', '=', runId)
-      .where('key', '=', key)
-      .where('state', '=', from)
-      .returningAll()
-      .executeTakeFirst();
+    const values: StepUpdateValues = {
+      state: to,
+      ...(transition.attempt !== undefined ? { attempt: transition.attempt } : {}),
+      now,
+      errorCode: transition.errorCode ?? null,
+      ...(detail !== undefined ? { detail } : {}),
+      runId,
+      key,
+      from,
+    };
+    const row = this.#runtime.reuseStatements
+      ? (await trx.executeQuery(this.#stepUpdate(values).with(values))).rows[0]
+      : await buildStepUpdate(trx, values, stepTiming(to)).executeTakeFirst();
     if (row === undefined) {
       // Not in the expected state: say in which, or that there is no such step.
       const found = await trx
@@ -594,6 +601,22 @@ export class Store {
     if (journal === undefined) await this.#journal(trx, runId, now, entry);
     else journal.push(journalRow(runId, now, entry));
     return toStep(row);
+  }
+
+  /** The step update for the shape of `values`, compiled at its first use. */
+  #stepUpdate(values: StepUpdateValues): ReusedStatement<StepUpdateValues, Selectable<StepsTable>> {
+    const timing = stepTiming(values.state);
+    const shape = `${values.attempt !== undefined}/${timing}/${values.detail !== undefined}`;
+    let statement = this.#stepUpdates.get(shape);
+    if (statement === undefined) {
+      const usesNow = timing === 'start' || timing === 'end';
+      const names = (Object.keys(values) as (keyof StepUpdateValues)[]).filter(
+        (name) => name !== 'now' || usesNow,
+      );
+      statement = new ReusedStatement((v) => buildStepUpdate(this.db, v, timing), names);
+      this.#stepUpdates.set(shape, statement);
+    }
+    return statement;
   }
 
   #stepConflict(
@@ -986,6 +1009,48 @@ function journalRow(runId: string, at: string, entry: NewJournalEntry): JournalR
 }
 
 // --------------------------------------------------------------------------------- mapping
+
+/** What a step update writes and where (`#transitionStepIn`). */
+interface StepUpdateValues {
+  readonly state: StepState;
+  readonly attempt?: number;
+  readonly now: string;
+  readonly errorCode: string | null;
+  readonly detail?: string;
+  readonly runId: string;
+  readonly key: string;
+  readonly from: string;
+}
+
+/** Which times a move to `to` stamps: `running`/`undoing` start, `pending` clears, an end ends. */
+function stepTiming(to: StepState): 'start' | 'clear' | 'end' | 'none' {
+  if (to === 'running' || to === 'undoing') return 'start';
+  if (to === 'pending') return 'clear';
+  return TERMINAL_STEP_STATES.has(to) ? 'end' : 'none';
+}
+
+/** The guarded update of one step, returning its row (`timing`: that of `v.state`). */
+function buildStepUpdate(
+  db: Kysely<Database>,
+  v: StepUpdateValues,
+  timing: ReturnType<typeof stepTiming>,
+) {
+  return db
+    .updateTable('steps')
+    .set({
+      state: v.state,
+      ...(v.attempt !== undefined ? { attempt: v.attempt } : {}),
+      ...(timing === 'start' ? { started_at: v.now, ended_at: null } : {}),
+      ...(timing === 'clear' ? { started_at: null, ended_at: null } : {}),
+      ...(timing === 'end' ? { ended_at: v.now } : {}),
+      error_code: v.errorCode,
+      ...(v.detail !== undefined ? { detail: v.detail } : {}),
+    })
+    .where('run_id', '=', v.runId)
+    .where('key', '=', v.key)
+    .where('state', '=', v.from)
+    .returningAll();
+}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
