@@ -363,10 +363,8 @@ function planFacts(file) {
 
 const log = (text) => process.stderr.write(`${text}\n`);
 
-async function benchSize(hosts, options, work) {
-  const dir = join(work, `hosts-${hosts}`);
-  mkdirSync(dir, { recursive: true });
-  log(`\n== ${hosts} hosts: generating (seed ${options.seed}, utilisation ${options.utilisation})`);
+/** `escalator sim generate` into `dir` (not timed). */
+function generate(hosts, options, format, dir) {
   execFileSync(
     process.execPath,
     [
@@ -380,12 +378,19 @@ async function benchSize(hosts, options, work) {
       '--utilisation',
       String(options.utilisation),
       '--format',
-      'json',
+      format,
       '--out',
       dir,
     ],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
   );
+}
+
+async function benchSize(hosts, options, work) {
+  const dir = join(work, `hosts-${hosts}`);
+  mkdirSync(dir, { recursive: true });
+  log(`\n== ${hosts} hosts: generating (seed ${options.seed}, utilisation ${options.utilisation})`);
+  generate(hosts, options, 'json', dir);
   const files = {
     inventory: join(dir, 'inventory.json'),
     catalog: join(dir, 'catalog.json'),
@@ -400,91 +405,104 @@ async function benchSize(hosts, options, work) {
   };
 
   const strategies = {};
-  for (const strategy of STRATEGIES) {
-    const args = [
-      'plan',
-      '-i',
-      files.inventory,
-      '-k',
-      files.catalog,
-      '-c',
-      files.campaign,
-      '--strategy',
-      strategy,
-      ...(strategy === 'fixed-parallel' ? ['--fixed-parallel', String(options.fixedParallel)] : []),
-      '--output',
-      'json',
-    ];
-    const runs = [];
-    let plan = null;
-    let note = null;
-    for (let i = 0; i < options.runs; i++) {
-      const stdoutFile = join(dir, `plan-${strategy}.json`);
-      const stderrFile = join(dir, `plan-${strategy}.stderr`);
-      const run = await runCli(args, {
-        stdoutFile,
-        stderrFile,
-        rssFile: join(dir, `plan-${strategy}.rss`),
-        rssMethod: options.rssMethod,
-        timeoutMs: options.timeoutMs,
-      });
-      const crashed = run.timedOut || run.signal !== null || !PLAN_EXITS.has(run.code);
-      if (crashed) {
-        const why = run.timedOut
-          ? `timed out after ${options.timeoutMs / 1000} s`
-          : run.signal !== null
-            ? `was killed (${run.signal})`
-            : `exited with ${run.code}`;
-        throw new BenchFailure(
-          `plan --strategy ${strategy} on ${hosts} hosts ${why} (run ${i + 1}).\n` +
-            `command: node dist/cli/main.js ${args.join(' ')}\nstderr:\n${tail(stderrFile)}`,
-        );
-      }
-      if (run.maxRssKiB === null)
-        throw new BenchFailure(
-          `no peak RSS recorded for ${strategy} on ${hosts} hosts (run ${i + 1})`,
-        );
-      runs.push({
-        wallMs: round(run.ms, 1),
-        maxRssKiB: run.maxRssKiB,
-        exitCode: run.code,
-        stdoutBytes: run.stdoutBytes,
-        stdoutSha256: run.stdoutSha256,
-      });
-      if (i === 0) {
-        if (run.stdoutBytes > 0) {
-          plan = planFacts(stdoutFile);
-          if (plan.strategy !== strategy)
-            throw new BenchFailure(`asked for ${strategy}, the CLI planned ${plan.strategy}`);
-        } else note = `no plan on stdout (exit ${run.code}): ${tail(stderrFile, 300).trim()}`;
-      }
-      log(
-        `   ${strategy.padEnd(14)} run ${i + 1}/${options.runs}: ${(run.ms / 1000).toFixed(3)} s, ` +
-          `${(run.maxRssKiB / 1024).toFixed(0)} MiB, exit ${run.code}`,
-      );
-    }
-    const wall = runs.map((r) => r.wallMs);
-    strategies[strategy] = {
-      medianWallMs: round(median(wall), 1),
-      maxWallMs: round(Math.max(...wall), 1),
-      minWallMs: round(Math.min(...wall), 1),
-      maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)),
-      exitCodes: [...new Set(runs.map((r) => r.exitCode))],
-      identicalOutput: new Set(runs.map((r) => r.stdoutSha256)).size === 1,
-      plan,
-      note,
-      runs,
-    };
-  }
+  for (const strategy of STRATEGIES)
+    strategies[strategy] = await measure(strategy, strategy, files, dir, hosts, options);
+  // The same cloud as `sim generate` writes it by default, in YAML: the optimised plan again.
+  const yamlDir = join(dir, 'yaml');
+  generate(hosts, options, 'yaml', yamlDir);
+  const yamlFiles = {
+    inventory: join(yamlDir, 'inventory.yaml'),
+    catalog: join(yamlDir, 'catalog.yaml'),
+    campaign: join(yamlDir, 'campaign.yaml'),
+  };
+  const yaml = await measure('optimised-yaml', 'optimised', yamlFiles, dir, hosts, options);
+  yaml.samePlanAsJson = yaml.runs[0]?.stdoutSha256 === strategies.optimised.runs[0]?.stdoutSha256;
   const predicted = (s) => strategies[s]?.plan?.predictedSeconds;
   return {
     hosts,
     cloud,
     strategies,
+    yaml,
     predictedRatioVsOptimised: {
       serial: round(ratio(predicted('serial'), predicted('optimised')), 3),
       'fixed-parallel': round(ratio(predicted('fixed-parallel'), predicted('optimised')), 3),
     },
+  };
+}
+
+/** Times `options.runs` runs of one plan command; `name` labels the runs and their files. */
+async function measure(name, strategy, files, dir, hosts, options) {
+  const args = [
+    'plan',
+    '-i',
+    files.inventory,
+    '-k',
+    files.catalog,
+    '-c',
+    files.campaign,
+    '--strategy',
+    strategy,
+    ...(strategy === 'fixed-parallel' ? ['--fixed-parallel', String(options.fixedParallel)] : []),
+    '--output',
+    'json',
+  ];
+  const runs = [];
+  let plan = null;
+  let note = null;
+  for (let i = 0; i < options.runs; i++) {
+    const stdoutFile = join(dir, `plan-${name}.json`);
+    const stderrFile = join(dir, `plan-${name}.stderr`);
+    const run = await runCli(args, {
+      stdoutFile,
+      stderrFile,
+      rssFile: join(dir, `plan-${name}.rss`),
+      rssMethod: options.rssMethod,
+      timeoutMs: options.timeoutMs,
+    });
+    const crashed = run.timedOut || run.signal !== null || !PLAN_EXITS.has(run.code);
+    if (crashed) {
+      const why = run.timedOut
+        ? `timed out after ${options.timeoutMs / 1000} s`
+        : run.signal !== null
+          ? `was killed (${run.signal})`
+          : `exited with ${run.code}`;
+      throw new BenchFailure(
+        `plan --strategy ${strategy} (${name}) on ${hosts} hosts ${why} (run ${i + 1}).\n` +
+          `command: node dist/cli/main.js ${args.join(' ')}\nstderr:\n${tail(stderrFile)}`,
+      );
+    }
+    if (run.maxRssKiB === null)
+      throw new BenchFailure(`no peak RSS recorded for ${name} on ${hosts} hosts (run ${i + 1})`);
+    runs.push({
+      wallMs: round(run.ms, 1),
+      maxRssKiB: run.maxRssKiB,
+      exitCode: run.code,
+      stdoutBytes: run.stdoutBytes,
+      stdoutSha256: run.stdoutSha256,
+    });
+    if (i === 0) {
+      if (run.stdoutBytes > 0) {
+        plan = planFacts(stdoutFile);
+        if (plan.strategy !== strategy)
+          throw new BenchFailure(`asked for ${strategy}, the CLI planned ${plan.strategy}`);
+      } else note = `no plan on stdout (exit ${run.code}): ${tail(stderrFile, 300).trim()}`;
+    }
+    log(
+      `   ${name.padEnd(14)} run ${i + 1}/${options.runs}: ${(run.ms / 1000).toFixed(3)} s, ` +
+        `${(run.maxRssKiB / 1024).toFixed(0)} MiB, exit ${run.code}`,
+    );
+  }
+  const wall = runs.map((r) => r.wallMs);
+  return {
+    medianWallMs: round(median(wall), 1),
+    maxWallMs: round(Math.max(...wall), 1),
+    minWallMs: round(Math.min(...wall), 1),
+    maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)),
+    exitCodes: [...new Set(runs.map((r) => r.exitCode))],
+    identicalOutput: new Set(runs.map((r) => r.stdoutSha256)).size === 1,
+    plan,
+    note,
+    runs,
   };
 }
 
@@ -530,6 +548,16 @@ function evaluateTargets(sizes, options) {
       `${mib(o.maxRssKiB)} MiB`,
       '≤ 1024 MiB',
       o.maxRssKiB <= TARGETS.peakRssKiB,
+    );
+    const y = size.yaml;
+    add(
+      `plan time and peak memory, ${label}, documents in YAML as \`sim generate\` writes them (optimised)`,
+      `${(y.medianWallMs / 1000).toFixed(3)} s (max ${(y.maxWallMs / 1000).toFixed(3)} s), ` +
+        `${mib(y.maxRssKiB)} MiB; ${y.samePlanAsJson ? 'the same plan as from JSON' : 'a plan that differs from the one from JSON'}`,
+      `≤ ${TARGETS.wallSeconds} s, ≤ 1024 MiB, the same plan`,
+      y.medianWallMs <= TARGETS.wallSeconds * 1000 &&
+        y.maxRssKiB <= TARGETS.peakRssKiB &&
+        y.samePlanAsJson,
     );
     const p = o.plan;
     if (options.utilisation !== TARGETS.waveRatioUtilisation)
@@ -609,7 +637,8 @@ function markdown(result) {
     `Each run is one child process, \`node dist/cli/main.js plan -i … -k … -c … --strategy <s> --output json\`, ` +
       `timed from spawn to exit (reading the documents, planning, writing the JSON plan to a file), ` +
       'run from a copy of dist/ taken at the start so that every run measures the same build. ' +
-      `${o.runs} runs per size and strategy; median and max wall time, max peak RSS ` +
+      `${o.runs} runs per size and strategy, on documents in JSON, and for optimised also in YAML ` +
+      '(the format `sim generate` writes by default); median and max wall time, max peak RSS ' +
       `(${o.rssMethod === 'time' ? `${GNU_TIME} -f %M` : 'process.resourceUsage().maxRSS in bench/maxrss-wrapper.mjs'}). ` +
       `Clouds: \`escalator sim generate --hosts <n> --seed ${o.seed} --utilisation ${o.utilisation}\` (not timed); ` +
       `fixed-parallel with ${o.fixedParallel} hosts per wave. ` +
@@ -625,11 +654,15 @@ function markdown(result) {
       `## ${int(size.hosts)} hosts (${int(c.instances)} instances, ${int(c.vnfs)} VNFs)`,
       '',
     );
-    const rows = STRATEGIES.map((name) => {
-      const s = size.strategies[name];
+    const runs = [
+      ...STRATEGIES.map((name) => [name, size.strategies[name]]),
+      ['optimised-yaml', size.yaml],
+    ];
+    const rows = runs.map(([label, s]) => {
+      const name = label === 'optimised-yaml' ? 'optimised' : label;
       const p = s.plan;
       return [
-        name,
+        label === 'optimised-yaml' ? 'optimised, YAML documents' : name,
         s.exitCodes.join(', '),
         p ? int(p.unplannedHosts) : '—',
         (s.medianWallMs / 1000).toFixed(3),
@@ -717,8 +750,11 @@ async function main() {
 
     const warnings = [];
     for (const size of sizes)
-      for (const name of STRATEGIES)
-        if (!size.strategies[name].identicalOutput)
+      for (const [name, runs] of [
+        ...STRATEGIES.map((st) => [st, size.strategies[st]]),
+        ['optimised from YAML', size.yaml],
+      ])
+        if (!runs.identicalOutput)
           warnings.push(
             `${name} on ${size.hosts} hosts printed different plans across runs of the same build: ` +
               'the planner is not deterministic (the summary is from the first run).',

@@ -3,13 +3,20 @@
  * `JSON.parse` (a 40 MB inventory must load in a fraction of a second); only when it fails,
  * or when its keys betray a duplicate, does the slower scanner run to say where and why.
  */
-import type { YAMLError } from 'yaml';
+import type { Document, YAMLError } from 'yaml';
 import { hasDuplicateKeys, scanJson, type JsonSyntaxError } from './json-scan.js';
 import { JsonSourceMap } from './json-source.js';
 import { formatPath, type Path } from './path.js';
 import { sortProblems, type DocumentProblem } from './problems.js';
-import { LineIndex, NO_SOURCE, type SourceMap } from './source-map.js';
+import {
+  LineIndex,
+  NO_SOURCE,
+  type LocateRequest,
+  type Position,
+  type SourceMap,
+} from './source-map.js';
 import { yamlLib } from './yaml-lib.js';
+import { readYamlFast } from './yaml-fast.js';
 import { YamlSourceMap } from './yaml-source.js';
 
 export type DocumentFormat = 'json' | 'yaml';
@@ -118,15 +125,38 @@ function duplicateKeyProblem(
 }
 
 function parseYaml(text: string, file: string): ParsedDocument {
-  const yaml = yamlLib();
-  const lineCounter = new yaml.LineCounter();
-  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const source = new YamlSourceMap(doc, text, lineCounter);
+  const fast = readYamlFast(text);
+  if (fast === undefined) return parseYamlFully(text, file);
+  // Positions are only wanted for problems: the full reader runs then, not before.
+  const source = new LazySourceMap(() => yamlDocument(text).source);
+  return { file, format: 'yaml', readable: true, data: fast.data, problems: [], source };
+}
+
+/** The lossless road: every node with its range, every syntax problem positioned. */
+function parseYamlFully(text: string, file: string): ParsedDocument {
+  const { doc, source } = yamlDocument(text);
   const problems = sortProblems(doc.errors.map((e) => yamlProblem(e, file, text, source)));
   const fatal = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
   if (fatal) return { ...unreadable(file, 'yaml', problems), source };
   const data: unknown = doc.toJS({ maxAliasCount: 1000 });
   return { file, format: 'yaml', readable: true, data, problems, source };
+}
+
+function yamlDocument(text: string): { doc: Document.Parsed; source: YamlSourceMap } {
+  const yaml = yamlLib();
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  return { doc, source: new YamlSourceMap(doc, text, lineCounter) };
+}
+
+/** A source map made on first use. */
+class LazySourceMap implements SourceMap {
+  #map: SourceMap | undefined;
+  constructor(private readonly make: () => SourceMap) {}
+  locate(requests: readonly LocateRequest[]): Position[] {
+    this.#map ??= this.make();
+    return this.#map.locate(requests);
+  }
 }
 
 function yamlProblem(

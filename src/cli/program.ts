@@ -250,7 +250,10 @@ export function buildProgram(): Command {
       });
       const { stringify } = await import('yaml');
       const render = (doc: unknown) =>
-        opts.format === 'json' ? `${JSON.stringify(doc)}\n` : stringify(doc, { lineWidth: 0 });
+        opts.format === 'json'
+          ? `${JSON.stringify(doc)}\n`
+          : // No anchors for releases the catalog shares: plain text that reads the fast way.
+            stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
       const files = (
         [
           ['inventory', cloud.inventory],

@@ -1,0 +1,139 @@
+/**
+ * The fast road for plain YAML: js-yaml reads a generated 38 MB inventory in ~1.1 s and
+ * ~230 MB, where the yaml package, which keeps every node's range for positions, takes ~21 s
+ * and ~2 GB. The fast road only takes what it reads exactly as the yaml package would:
+ *
+ * - plain scalars resolve by the yaml package's YAML 1.2 core schema (the same patterns and
+ *   conversions: `1_000`, `0b1` or `2026-12-07` stay strings, as they do there);
+ * - only text in the plain layout below takes it; anything else, and any text js-yaml refuses
+ *   (duplicate keys, syntax errors), is read by the yaml package, the road that reports every
+ *   problem with its position.
+ *
+ * The property tests in yaml-fast.test.ts hold both roads to the same data.
+ */
+import { createRequire } from 'node:module';
+import type * as JsYaml from 'js-yaml';
+
+let loaded: { lib: typeof JsYaml; schema: JsYaml.Schema } | undefined;
+
+function jsYaml(): { lib: typeof JsYaml; schema: JsYaml.Schema } {
+  if (loaded !== undefined) return loaded;
+  const lib = createRequire(import.meta.url)('js-yaml') as typeof JsYaml;
+  loaded = { lib, schema: coreSchema(lib) };
+  return loaded;
+}
+
+/**
+ * The yaml package's core schema (yaml/dist/schema/core), in js-yaml's terms: one type per tag
+ * (js-yaml keeps only the last of several with the same tag), each trying the yaml package's
+ * patterns for that tag in its order.
+ */
+function coreSchema(lib: typeof JsYaml): JsYaml.Schema {
+  type Form = readonly [test: RegExp, construct: (text: string) => unknown];
+  const scalar = (tag: string, forms: readonly Form[]): JsYaml.Type =>
+    new lib.Type(`tag:yaml.org,2002:${tag}`, {
+      kind: 'scalar',
+      resolve: (data: unknown) =>
+        // js-yaml hands an empty plain scalar over as null; the yaml package reads it as null.
+        data === null
+          ? tag === 'null'
+          : typeof data === 'string' && forms.some(([test]) => test.test(data)),
+      construct: (data: unknown) => {
+        if (typeof data !== 'string') return null;
+        const form = forms.find(([test]) => test.test(data));
+        return form === undefined ? data : form[1](data);
+      },
+    });
+  return lib.FAILSAFE_SCHEMA.extend({
+    implicit: [
+      scalar('null', [[/^(?:~|[Nn]ull|NULL)?$/, () => null]]),
+      scalar('bool', [[/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T']]),
+      scalar('int', [
+        [/^0o[0-7]+$/, (s) => parseInt(s.substring(2), 8)],
+        [/^[-+]?[0-9]+$/, (s) => parseInt(s, 10)],
+        [/^0x[0-9a-fA-F]+$/, (s) => parseInt(s.substring(2), 16)],
+      ]),
+      scalar('float', [
+        [
+          /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+          (s) =>
+            s.slice(-3).toLowerCase() === 'nan'
+              ? NaN
+              : s[0] === '-'
+                ? Number.NEGATIVE_INFINITY
+                : Number.POSITIVE_INFINITY,
+        ],
+        [/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, parseFloat],
+        [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, parseFloat],
+      ]),
+    ],
+  });
+}
+
+// The plain layout that `sim generate` and most hand-written documents use, one line at a time:
+// block mappings and sequences; keys and values that are single-line plain, "double" or
+// 'single' quoted scalars, or empty [] and {}; comments after a space. Anything else (anchors,
+// aliases, tags, directives, flow collections, block scalars, quoted text over several lines,
+// explicit keys, a `-` with nothing after it (js-yaml can file the next item under it), tabs or control characters outside quotes, `---` or `...` glued to text, a first
+// node that is indented) is left to the yaml package: it is
+// where js-yaml, laxer in places, could read what the yaml package refuses or reads otherwise.
+const FIRST = String.raw`(?:[^\s\-?:,[\]{}#&*!|>'"%@${'`'}]|[-?:](?=[^\s,[\]{}]))`;
+const REST = String.raw`(?:[^\s:#]|:(?=\S)|#|[ ]+(?=[^\s#]))*`;
+const DOUBLE_QUOTED = String.raw`"(?:[^"\\\x00-\x1f\x7f]|\\(?:[0abtnvfre "/\\N_LP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}))*"`;
+const SINGLE_QUOTED = String.raw`'(?:[^'\x00-\x1f\x7f]|'')*'`;
+const SCALAR = `(?:${FIRST}${REST}|${DOUBLE_QUOTED}|${SINGLE_QUOTED})`;
+const VALUE = String.raw`(?:${SCALAR}|\[\]|\{\})`;
+const COMMENT = String.raw`(?: +#[^\x00-\x08\x0a-\x1f\x7f]*)?`;
+const LINE = String.raw`(?!---\S|\.\.\.)(?: *(?:(?:- +)*(?:${SCALAR}:(?: +${VALUE})?|${VALUE})${COMMENT}| *(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?|---))`;
+/** The first line outside the plain layout; ~80 ms for a 38 MB inventory. */
+const LINE_OUTSIDE_LAYOUT = new RegExp(`^(?!${LINE}$).*$`, 'm');
+/** A document whose first node is indented, which js-yaml lets later lines dedent from. */
+const INDENTED_START = /^(?:[ ]*(?:#.*)?\n)*[ ]+[^ #\n]/;
+
+/**
+ * The data of `text`, read the fast way; undefined when the text must be read by the yaml
+ * package instead (see above) or js-yaml refuses it, for whatever reason.
+ */
+export function readYamlFast(text: string): { data: unknown } | undefined {
+  if (LINE_OUTSIDE_LAYOUT.test(text) || INDENTED_START.test(text) || hasLongKey(text))
+    return undefined;
+  const { lib, schema } = jsYaml();
+  let data: unknown;
+  try {
+    data = lib.load(text, { schema });
+  } catch {
+    return undefined;
+  }
+  // An empty document is undefined here and null there; a key `null` may have been written
+  // as `~:` or `null:`, which the yaml package turns into the key "" instead.
+  return data === undefined || hasKeyNull(data) ? undefined : { data };
+}
+
+/**
+ * YAML limits an implicit key to 1024 characters; js-yaml does not. A long line whose key is
+ * quoted, or whose plain key runs past the limit, is left to the yaml package.
+ */
+function hasLongKey(text: string): boolean {
+  for (const [line] of text.matchAll(/^.{1000,}$/gm)) {
+    const body = line.replace(/^ *(?:- +)*/, '');
+    if (body.startsWith('"') || body.startsWith("'") || body.search(/:(?: |$)/) > 1000) return true;
+  }
+  return false;
+}
+
+function hasKeyNull(data: unknown): boolean {
+  const pending: unknown[] = [data];
+  for (let value = pending.pop(); value !== undefined; value = pending.pop()) {
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      if (key === 'null') return true;
+      pending.push(record[key]);
+    }
+  }
+  return false;
+}
