@@ -162,7 +162,7 @@ spec:
       'broken.yaml:18:13 spec.hosts[1].name: duplicate host "h1"',
       'broken.yaml:21:7 spec.hosts[1].colour: unknown field "colour"',
     ])
-      expect(run.stderr).toContain(line);
+      expect(run.stderr.split(line).length - 1, `${line} once`).toBe(1);
     expectNoStackTrace(expect, run);
   });
 

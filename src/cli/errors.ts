@@ -11,8 +11,10 @@ export function exitCodeFor(error: unknown): number {
 export function reportError(error: unknown): void {
   if (error instanceof CommanderError) return; // commander has printed its message already
   if (error instanceof EscalatorError) {
-    process.stderr.write(`error ${error.code}: ${error.message}\n`);
-    for (const detail of error.details) process.stderr.write(`  ${detail}\n`);
+    // Details are the whole list the message begins: the headline, then each item once.
+    const message = error.details.length > 0 ? (error.message.split('\n')[0] ?? '') : error.message;
+    const lines = [`error ${error.code}: ${message}`, ...error.details.map((d) => `  ${d}`)];
+    process.stderr.write(`${lines.join('\n')}\n`);
     return;
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -154,6 +154,10 @@ export type ErrorCode = keyof typeof ERRORS;
 
 export class EscalatorError extends Error {
   readonly code: ErrorCode;
+  /**
+   * The full list the message's first line sums up (e.g. every problem of a document), one
+   * item a line; where there are details, the CLI prints that first line and then them.
+   */
   readonly details: readonly string[];
   constructor(code: ErrorCode, message: string, details: readonly string[] = []) {
     super(message);
