@@ -17,6 +17,7 @@ import {
 } from './source-map.js';
 import { yamlLib } from './yaml-lib.js';
 import { readYamlFast } from './yaml-fast.js';
+import { PlainLayoutLost, PlainYamlSourceMap } from './yaml-plain-source.js';
 import { YamlSourceMap } from './yaml-source.js';
 
 export type DocumentFormat = 'json' | 'yaml';
@@ -127,8 +128,8 @@ function duplicateKeyProblem(
 function parseYaml(text: string, file: string): ParsedDocument {
   const fast = readYamlFast(text);
   if (fast === undefined) return parseYamlFully(text, file);
-  // Positions are only wanted for problems: the full reader runs then, not before.
-  const source = new LazySourceMap(() => yamlDocument(text).source);
+  // Positions are only wanted for problems: found then, in one pass over the lines.
+  const source = new PlainOrFullSourceMap(text);
   return { file, format: 'yaml', readable: true, data: fast.data, problems: [], source };
 }
 
@@ -149,13 +150,22 @@ function yamlDocument(text: string): { doc: Document.Parsed; source: YamlSourceM
   return { doc, source: new YamlSourceMap(doc, text, lineCounter) };
 }
 
-/** A source map made on first use. */
-class LazySourceMap implements SourceMap {
-  #map: SourceMap | undefined;
-  constructor(private readonly make: () => SourceMap) {}
+/**
+ * Positions in text the fast road read: one pass over its lines (yaml-plain-source.ts), or,
+ * where that pass cannot follow the text, every node built by the yaml package.
+ */
+class PlainOrFullSourceMap implements SourceMap {
+  #full: SourceMap | undefined;
+  constructor(private readonly text: string) {}
   locate(requests: readonly LocateRequest[]): Position[] {
-    this.#map ??= this.make();
-    return this.#map.locate(requests);
+    if (this.#full === undefined)
+      try {
+        return new PlainYamlSourceMap(this.text).locate(requests);
+      } catch (error) {
+        if (!(error instanceof PlainLayoutLost)) throw error;
+        this.#full = yamlDocument(this.text).source;
+      }
+    return this.#full.locate(requests);
   }
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument as parseWithPositions, stringify } from 'yaml';
 import { generateCloud } from '../drivers/sim/generate.js';
 import { parseDocument } from './load.js';
+import { layoutLines, mutated, plainMapping, written } from './testing/yaml-texts.js';
 import { readYamlFast } from './yaml-fast.js';
 
 const RUNS = { numRuns: 400 };
@@ -21,99 +22,6 @@ function expectSameOrDeclined(text: string): void {
   expect(full, `the yaml package refuses what the fast road read:\n${text}`).toBeDefined();
   expect(fast.data).toStrictEqual(full?.data);
 }
-
-/** Plain scalars that schemas read differently: numbers, booleans, nulls, dates, near misses. */
-const SCALARS = [
-  ...['null', 'Null', 'NULL', 'nULL', '~', '', 'true', 'True', 'TRUE', 'tRUE', 'yes', 'no', 'on'],
-  ...['off', 'y', 'n', '0', '-0', '+1', '007', '0o17', '0o8', '0x1F', '0X1F', '0b101', '1_000'],
-  ...['1.', '.5', '-.5', '1.0', '1.10', '1e3', '1E-3', '.1e+2', '1.2.3', '.inf', '-.Inf', '+.INF'],
-  ...['.nan', '.NaN', '.NAN', '+.nan', 'inf', 'NaN', '2026-12-07', '2026-12-07T10:00:00Z', '12:30'],
-  ...['1:10.11.6-0+deb12u1', '2:26.2.2-1~deb12u5', '6.1.76-1', '26.2.2', '0x', '0o', '+', '-', '.'],
-  ...['9007199254740993', '1e400', 'a b', 'x#y', 'x # comment', "it's", '=', '<<', 'a:b'],
-];
-
-const scalarText = fc.oneof(
-  fc.constantFrom(...SCALARS),
-  fc.stringMatching(/^[-+.0-9eExXoO_a-f]{1,8}$/),
-);
-
-const key = fc.oneof(fc.constantFrom('a', 'b', 'name', 'vcpu', '1', '1.5', 'true'), scalarText);
-
-/** A block mapping with plain (unquoted) scalar values: the schema's patterns at work. */
-const plainMapping = fc
-  .uniqueArray(fc.tuple(key, scalarText), { maxLength: 8, selector: ([k]) => k })
-  .map((pairs) => pairs.map(([k, v]) => `${k === '' ? 'empty' : k}: ${v}`).join('\n') + '\n');
-
-/** Any JSON value, written by the yaml package in block or flow style. */
-const jsonLike = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small' },
-    fc.constantFrom(...SCALARS),
-    fc.string(),
-    fc.integer(),
-    fc.double(),
-    fc.boolean(),
-    fc.constant(null),
-    fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.oneof(fc.constantFrom(...SCALARS), fc.string()), tie('value'), {
-      maxKeys: 4,
-    }),
-  ),
-})).value;
-
-const written = fc
-  .tuple(jsonLike, fc.constantFrom('block', 'flow'), fc.constantFrom('PLAIN', 'QUOTE_DOUBLE'))
-  .map(([value, style, strings]) =>
-    stringify(value, {
-      collectionStyle: style,
-      defaultStringType: strings,
-    }),
-  );
-
-/**
- * Lines in the plain layout, each well formed, at random indents: the structure (which line
- * belongs to which node) is where the two readers could still part.
- */
-const layoutLines = fc
-  .array(
-    fc.tuple(
-      fc.constantFrom(0, 0, 0, 2, 2, 4, 1, 3, 6),
-      fc.constantFrom(0, 0, 1, 2),
-      fc.oneof(
-        fc.tuple(key, scalarText).map(([k, v]) => `${k === '' ? 'k' : k}: ${v}`),
-        key.map((k) => `${k === '' ? 'k' : k}:`),
-        scalarText,
-        fc.constantFrom('[]', '{}', '"q": "x"', "'s': 'y'", '# note', 'a: b # note'),
-      ),
-    ),
-    { minLength: 1, maxLength: 8 },
-  )
-  .map((lines) =>
-    lines
-      .map(([indent, dashes, rest]) => ' '.repeat(indent) + '- '.repeat(dashes) + rest)
-      .join('\n'),
-  )
-  .map((text) => `${text}\n`);
-
-/** Text with characters inserted, deleted or swapped: where readers disagree, if anywhere. */
-const mutated = fc
-  .tuple(
-    fc.oneof(written, plainMapping),
-    fc.array(
-      fc.tuple(
-        fc.nat(),
-        fc.nat({ max: 3 }),
-        fc.constantFrom(...': -?#&*![]{},\'"\n\t|>%@`~'.split(''), '  ', '\n  '),
-      ),
-      { minLength: 1, maxLength: 4 },
-    ),
-  )
-  .map(([text, edits]) =>
-    edits.reduce((t, [at, cut, insert]) => {
-      const i = t.length === 0 ? 0 : at % t.length;
-      return t.slice(0, i) + insert + t.slice(i + cut);
-    }, text),
-  );
 
 describe('the fast YAML road', () => {
   it('reads plain scalars exactly as the yaml package does (YAML 1.2 core schema)', () => {

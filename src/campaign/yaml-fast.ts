@@ -23,13 +23,53 @@ function jsYaml(): { lib: typeof JsYaml; schema: JsYaml.Schema } {
   return loaded;
 }
 
+type Form = readonly [test: RegExp, construct: (text: string) => unknown];
+
 /**
- * The yaml package's core schema (yaml/dist/schema/core), in js-yaml's terms: one type per tag
- * (js-yaml keeps only the last of several with the same tag), each trying the yaml package's
- * patterns for that tag in its order.
+ * The yaml package's core schema (yaml/dist/schema/core): for each tag, its patterns for plain
+ * scalars in its order, and what each makes of the text.
+ */
+const CORE_FORMS: readonly (readonly [tag: string, forms: readonly Form[]])[] = [
+  ['null', [[/^(?:~|[Nn]ull|NULL)?$/, () => null]]],
+  ['bool', [[/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T']]],
+  [
+    'int',
+    [
+      [/^0o[0-7]+$/, (s) => parseInt(s.substring(2), 8)],
+      [/^[-+]?[0-9]+$/, (s) => parseInt(s, 10)],
+      [/^0x[0-9a-fA-F]+$/, (s) => parseInt(s.substring(2), 16)],
+    ],
+  ],
+  [
+    'float',
+    [
+      [
+        /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+        (s) =>
+          s.slice(-3).toLowerCase() === 'nan'
+            ? NaN
+            : s[0] === '-'
+              ? Number.NEGATIVE_INFINITY
+              : Number.POSITIVE_INFINITY,
+      ],
+      [/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, parseFloat],
+      [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, parseFloat],
+    ],
+  ],
+];
+
+/** What a plain scalar's text means under the core schema (a string when no pattern fits). */
+export function plainScalarValue(text: string): unknown {
+  for (const [, forms] of CORE_FORMS)
+    for (const [test, construct] of forms) if (test.test(text)) return construct(text);
+  return text;
+}
+
+/**
+ * The core schema in js-yaml's terms: one type per tag (js-yaml keeps only the last of several
+ * with the same tag), each trying that tag's patterns in order.
  */
 function coreSchema(lib: typeof JsYaml): JsYaml.Schema {
-  type Form = readonly [test: RegExp, construct: (text: string) => unknown];
   const scalar = (tag: string, forms: readonly Form[]): JsYaml.Type =>
     new lib.Type(`tag:yaml.org,2002:${tag}`, {
       kind: 'scalar',
@@ -45,28 +85,7 @@ function coreSchema(lib: typeof JsYaml): JsYaml.Schema {
       },
     });
   return lib.FAILSAFE_SCHEMA.extend({
-    implicit: [
-      scalar('null', [[/^(?:~|[Nn]ull|NULL)?$/, () => null]]),
-      scalar('bool', [[/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T']]),
-      scalar('int', [
-        [/^0o[0-7]+$/, (s) => parseInt(s.substring(2), 8)],
-        [/^[-+]?[0-9]+$/, (s) => parseInt(s, 10)],
-        [/^0x[0-9a-fA-F]+$/, (s) => parseInt(s.substring(2), 16)],
-      ]),
-      scalar('float', [
-        [
-          /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-          (s) =>
-            s.slice(-3).toLowerCase() === 'nan'
-              ? NaN
-              : s[0] === '-'
-                ? Number.NEGATIVE_INFINITY
-                : Number.POSITIVE_INFINITY,
-        ],
-        [/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, parseFloat],
-        [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, parseFloat],
-      ]),
-    ],
+    implicit: CORE_FORMS.map(([tag, forms]) => scalar(tag, forms)),
   });
 }
 
@@ -84,7 +103,7 @@ const SINGLE_QUOTED = String.raw`'(?:[^'\x00-\x1f\x7f]|'')*'`;
 const SCALAR = `(?:${FIRST}${REST}|${DOUBLE_QUOTED}|${SINGLE_QUOTED})`;
 const VALUE = String.raw`(?:${SCALAR}|\[\]|\{\})`;
 const COMMENT = String.raw`(?: +#[^\x00-\x08\x0a-\x1f\x7f]*)?`;
-const LINE = String.raw`(?!---\S|\.\.\.)(?: *(?:(?:- +)*(?:${SCALAR}:(?: +${VALUE})?|${VALUE})${COMMENT}| *(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?|---))`;
+const LINE = String.raw`(?!---.|\.\.\.)(?: *(?:(?:- +)*(?:${SCALAR}:(?: +${VALUE})?|${VALUE})${COMMENT}| *(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?|---))`;
 /** The first line outside the plain layout; ~80 ms for a 38 MB inventory. */
 const LINE_OUTSIDE_LAYOUT = new RegExp(`^(?!${LINE}$).*$`, 'm');
 /** A document whose first node is indented, which js-yaml lets later lines dedent from. */

@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LineCounter, parseDocument, stringify } from 'yaml';
+import { generateCloud } from '../drivers/sim/generate.js';
+import type { Path } from './path.js';
+import type { LocateRequest } from './source-map.js';
+import { layoutLines, mutated, plainMapping, written } from './testing/yaml-texts.js';
+import { readYamlFast } from './yaml-fast.js';
+import { PlainLayoutLost, PlainYamlSourceMap } from './yaml-plain-source.js';
+import { YamlSourceMap } from './yaml-source.js';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);
+
+/** The yaml package's answer: every node built, each with its range. */
+function fullMap(text: string): YamlSourceMap {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  return new YamlSourceMap(doc, text, lineCounter);
+}
+
+/** Every path of the data, and beside each container a path one step past its end. */
+function pathsOf(data: unknown, prefix: Path = []): Path[] {
+  const out: Path[] = [prefix];
+  if (Array.isArray(data)) {
+    data.forEach((item, i) => out.push(...pathsOf(item, [...prefix, i])));
+    out.push([...prefix, data.length], [...prefix, '0']);
+  } else if (typeof data === 'object' && data !== null) {
+    for (const [k, v] of Object.entries(data)) out.push(...pathsOf(v, [...prefix, k]));
+    out.push([...prefix, 'missing', 'deeper'], [...prefix, 0]);
+  } else out.push([...prefix, 'inside']);
+  return out;
+}
+
+const requestsFor = (data: unknown): LocateRequest[] =>
+  pathsOf(data).flatMap((path) => [
+    { path, at: 'key' as const },
+    { path, at: 'value' as const },
+  ]);
+
+/** Where the fast road reads the text, both maps place every path alike, or the pass gives up. */
+function expectSamePositions(text: string): boolean {
+  const fast = readYamlFast(text);
+  if (fast === undefined) return false;
+  const requests = requestsFor(fast.data);
+  let plain;
+  try {
+    plain = new PlainYamlSourceMap(text).locate(requests);
+  } catch (error) {
+    if (error instanceof PlainLayoutLost) return false;
+    throw error;
+  }
+  const full = fullMap(text).locate(requests);
+  requests.forEach((request, i) => {
+    expect(plain[i], `${JSON.stringify(request)} in\n${text}`).toEqual(full[i]);
+  });
+  return true;
+}
+
+describe('positions in plain YAML, found in one pass', () => {
+  it.each([
+    ['lines at any indentation', layoutLines],
+    ['plain scalars', plainMapping],
+    ['what the yaml package writes', written],
+    ['damaged text', mutated],
+  ])('places every path of %s where the yaml package does', (_what, texts) => {
+    let compared = 0;
+    fc.assert(
+      fc.property(texts, (text) => {
+        if (expectSamePositions(text)) compared += 1;
+      }),
+      { numRuns: RUNS },
+    );
+    // Not vacuous: a share of the texts is compared (most damaged ones are not plain any more).
+    expect(compared).toBeGreaterThan(RUNS / 50);
+  });
+
+  it('places the problems of a generated inventory as the yaml package does', () => {
+    const cloud = generateCloud({ hosts: 40, seed: 5, utilisation: 0.7 });
+    const text = stringify(cloud.inventory, { lineWidth: 0, aliasDuplicateObjects: false });
+    expect(expectSamePositions(text)).toBe(true);
+  });
+
+  it('gives up on text it cannot follow, so the yaml package answers instead', () => {
+    // A more indented dash under a sequence item is that item's text going on: not followed.
+    expect(() =>
+      new PlainYamlSourceMap('- a\n  - b\n').locate([{ path: [0], at: 'value' }]),
+    ).toThrow(PlainLayoutLost);
+  });
+});

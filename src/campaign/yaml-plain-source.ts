@@ -1,0 +1,361 @@
+/**
+ * Positions in YAML text of the plain layout (yaml-fast.ts), found in one pass over its lines.
+ *
+ * A document read the fast way needs positions only for its problems; the yaml package would
+ * give them by building every node of the text (~21 s and ~2 GB for a 10,000-host inventory).
+ * In the plain layout each line opens at most a few nodes, at columns that say where they
+ * belong, so one pass with a stack of open collections finds the nodes of the paths asked for.
+ * The answers are the yaml package's (yaml-source.ts), node for node: held to it by the
+ * property tests in yaml-plain-source.test.ts. Text this pass cannot follow makes it give up
+ * (PlainLayoutLost), and the caller asks the yaml package instead.
+ */
+import type { PathSegment } from './path.js';
+import { LineIndex, type LocateRequest, type Position, type SourceMap } from './source-map.js';
+import { plainScalarValue } from './yaml-fast.js';
+
+/** The text left the plain layout where this pass can follow it. */
+export class PlainLayoutLost extends Error {
+  constructor(offset: number) {
+    super(`the plain YAML layout is lost at offset ${offset}`);
+    this.name = 'PlainLayoutLost';
+  }
+}
+
+/** A node of the paths asked for, and what the pass found of it. */
+class Wanted {
+  readonly children = new Map<string, Wanted>();
+  /** Asked for as an index (a number segment) and as a key (a string), respectively. */
+  byIndex = false;
+  byKey = false;
+  found = false;
+  /** Found as a sequence item, which only a number segment reaches. */
+  foundInSequence = false;
+  key = -1;
+  value = -1;
+  /** The value's source text, [start, end), when it is a scalar. */
+  sourceStart = -1;
+  sourceEnd = -1;
+
+  child(segment: PathSegment): Wanted {
+    const name = String(segment);
+    let next = this.children.get(name);
+    if (next === undefined) {
+      next = new Wanted();
+      this.children.set(name, next);
+    }
+    if (typeof segment === 'number') next.byIndex = true;
+    else next.byKey = true;
+    return next;
+  }
+
+  /** A found child, as a sequence item (`index`) or a mapping entry. */
+  lookUp(name: string, inSequence: boolean): Wanted | undefined {
+    const next = this.children.get(name);
+    if (next === undefined) return undefined;
+    // A mapping's key "0" answers the segment 0 as well as "0"; a sequence only answers numbers.
+    return inSequence ? (next.byIndex ? next : undefined) : next;
+  }
+}
+
+interface Frame {
+  readonly kind: 'map' | 'seq';
+  readonly col: number;
+  readonly wanted: Wanted | undefined;
+  /** Sequence: the current item's index. */
+  index: number;
+  /** Mapping: the entry whose value is still to come on later lines. */
+  pending: Wanted | undefined;
+  pendingOpen: boolean;
+}
+
+/** A scalar token of a line: [start, end) of its text, and whether it is plain. */
+interface Token {
+  readonly start: number;
+  readonly end: number;
+  readonly plain: boolean;
+}
+
+export class PlainYamlSourceMap implements SourceMap {
+  private readonly lines: LineIndex;
+
+  constructor(private readonly text: string) {
+    this.lines = new LineIndex(text);
+  }
+
+  /** @throws PlainLayoutLost when the text leaves the layout this pass follows. */
+  locate(requests: readonly LocateRequest[]): Position[] {
+    const root = new Wanted();
+    for (const { path } of requests) {
+      let node = root;
+      for (const segment of path) node = node.child(segment);
+    }
+    this.walk(root);
+    return requests.map((request) => this.answer(root, request));
+  }
+
+  /** As YamlSourceMap.locateOne: the deepest node of the path found, its key or its value. */
+  private answer(root: Wanted, { path, at }: LocateRequest): Position {
+    let node = root;
+    let complete = true;
+    for (const segment of path) {
+      const next = node.children.get(String(segment));
+      if (
+        next === undefined ||
+        !next.found ||
+        (next.foundInSequence && typeof segment !== 'number')
+      ) {
+        complete = false;
+        break;
+      }
+      node = next;
+    }
+    const offset = complete && at === 'key' && node.key >= 0 ? node.key : Math.max(node.value, 0);
+    const position = this.lines.position(offset);
+    if (!complete || offset !== node.value || node.sourceStart < 0) return position;
+    return { ...position, source: this.text.slice(node.sourceStart, node.sourceEnd) };
+  }
+
+  private walk(root: Wanted): void {
+    const text = this.text;
+    const stack: Frame[] = [];
+    /** The last plain scalar recorded, which a more indented value-only line continues. */
+    let lastPlain: Wanted | undefined;
+    let rootSeen = false;
+    const open = (kind: 'map' | 'seq', col: number, wanted: Wanted | undefined): Frame => {
+      const frame: Frame = { kind, col, wanted, index: -1, pending: undefined, pendingOpen: false };
+      stack.push(frame);
+      return frame;
+    };
+    /** The node that the next node opened at `col` is the value of, and records its start. */
+    const holder = (at: number, col: number): Wanted | undefined => {
+      const top = stack[stack.length - 1];
+      if (top === undefined) {
+        if (rootSeen) throw new PlainLayoutLost(at);
+        rootSeen = true;
+        root.found = true;
+        root.value = at;
+        return root;
+      }
+      if (top.kind !== 'map' || !top.pendingOpen || col < top.col) throw new PlainLayoutLost(at);
+      const wanted = top.pending;
+      top.pending = undefined;
+      top.pendingOpen = false;
+      if (wanted !== undefined) {
+        wanted.value = at;
+        wanted.sourceStart = -1;
+        wanted.sourceEnd = -1;
+      }
+      return wanted;
+    };
+    for (let start = 0; start < text.length;) {
+      const newline = text.indexOf('\n', start);
+      const end = newline === -1 ? text.length : newline;
+      const lineStart = start;
+      start = end + 1;
+      let pos = lineStart;
+      while (pos < end && text.charCodeAt(pos) === SPACE) pos++;
+      if (pos === end || text.charCodeAt(pos) === HASH) continue;
+      if (pos === lineStart && text.startsWith('---', pos) && isBlankTo(text, pos + 3, end))
+        continue;
+      const col = pos - lineStart;
+      const isDash = text.charCodeAt(pos) === DASH && text.charCodeAt(pos + 1) === SPACE;
+      // Close what this line is not inside of.
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1] as Frame;
+        if (top.col > col) stack.pop();
+        // A sequence at its mapping's column ends where the mapping's next key begins.
+        else if (top.col === col && top.kind === 'seq' && !isDash) stack.pop();
+        else break;
+      }
+      if (isDash) {
+        // Dashes, each an item of a sequence at its column.
+        let inItem: Wanted | undefined;
+        let first = true;
+        while (text.charCodeAt(pos) === DASH && text.charCodeAt(pos + 1) === SPACE) {
+          const dashCol = pos - lineStart;
+          const top = stack[stack.length - 1];
+          let seq: Frame;
+          if (first && top !== undefined && top.kind === 'seq' && top.col === dashCol) seq = top;
+          else seq = open('seq', dashCol, first ? holder(pos, dashCol) : inItem);
+          if (!first && inItem !== undefined) inItem.value = pos;
+          seq.index += 1;
+          inItem = seq.wanted?.lookUp(String(seq.index), true);
+          if (inItem !== undefined) {
+            inItem.found = true;
+            inItem.foundInSequence = true;
+          }
+          first = false;
+          pos += 1;
+          while (text.charCodeAt(pos) === SPACE) pos++;
+        }
+        lastPlain = undefined;
+        const contentCol = pos - lineStart;
+        const token = scalarToken(text, pos, end);
+        const afterToken = skipSpaces(text, token.end, end);
+        if (isKeyAt(text, afterToken, end)) {
+          if (inItem !== undefined) inItem.value = pos;
+          const map = open('map', contentCol, inItem);
+          lastPlain = this.entry(map, token, afterToken, end);
+        } else {
+          if (inItem !== undefined) record(text, inItem, token);
+          lastPlain = token.plain ? inItem : undefined;
+        }
+        continue;
+      }
+      const token = scalarToken(text, pos, end);
+      const afterToken = skipSpaces(text, token.end, end);
+      if (isKeyAt(text, afterToken, end)) {
+        const top = stack[stack.length - 1];
+        const map =
+          top !== undefined && top.kind === 'map' && top.col === col
+            ? top
+            : open('map', col, holder(pos, col));
+        lastPlain = this.entry(map, token, afterToken, end);
+        continue;
+      }
+      // A value alone on its line: the value of a key above, or the next line of a plain scalar.
+      const top = stack[stack.length - 1];
+      if (top !== undefined && top.kind === 'map' && top.pendingOpen && col > top.col) {
+        const wanted = holder(pos, col);
+        if (wanted !== undefined) record(text, wanted, token);
+        lastPlain = token.plain ? wanted : undefined;
+      } else if (stack.length === 0 && !rootSeen) {
+        rootSeen = true;
+        root.found = true;
+        record(text, root, token);
+        lastPlain = token.plain ? root : undefined;
+      } else if (token.plain) {
+        // Continues the last plain scalar; its source now ends here.
+        if (lastPlain !== undefined) lastPlain.sourceEnd = token.end;
+      } else throw new PlainLayoutLost(pos);
+    }
+  }
+
+  /** A `key:` line in `map`: the key, and its value when on the same line. */
+  private entry(map: Frame, key: Token, colon: number, end: number): Wanted | undefined {
+    const text = this.text;
+    map.pending = undefined;
+    map.pendingOpen = false;
+    const wanted = map.wanted?.lookUp(keyString(text, key), false);
+    const valueAt = skipSpaces(text, colon + 1, end);
+    if (wanted !== undefined) {
+      wanted.found = true;
+      wanted.key = key.start;
+      // A null value (nothing after the colon) sits where the spaces after it end, until a
+      // node on a later line takes its place.
+      wanted.value = valueAt;
+      wanted.sourceStart = valueAt;
+      wanted.sourceEnd = valueAt;
+    }
+    if (valueAt === end || text.charCodeAt(valueAt) === HASH) {
+      map.pending = wanted;
+      map.pendingOpen = true;
+      return undefined;
+    }
+    const value = scalarToken(text, valueAt, end);
+    if (wanted !== undefined) record(text, wanted, value);
+    return value.plain ? wanted : undefined;
+  }
+}
+
+const SPACE = 0x20;
+const HASH = 0x23;
+const DASH = 0x2d;
+const COLON = 0x3a;
+
+function isBlankTo(text: string, from: number, end: number): boolean {
+  return skipSpaces(text, from, end) === end;
+}
+
+function skipSpaces(text: string, from: number, end: number): number {
+  let pos = from;
+  while (pos < end && text.charCodeAt(pos) === SPACE) pos++;
+  return pos;
+}
+
+/** A `:` that makes the token before it a key: followed by a space or the end of the line. */
+function isKeyAt(text: string, pos: number, end: number): boolean {
+  return (
+    pos < end &&
+    text.charCodeAt(pos) === COLON &&
+    (pos + 1 === end || text.charCodeAt(pos + 1) === SPACE)
+  );
+}
+
+/** Records a scalar value (or an empty [] or {}, which has no source). */
+function record(text: string, wanted: Wanted, token: Token): void {
+  wanted.value = token.start;
+  const flow = !token.plain && text[token.start] !== '"' && text[token.start] !== "'";
+  wanted.sourceStart = flow ? -1 : token.start;
+  wanted.sourceEnd = flow ? -1 : token.end;
+}
+
+/** The scalar (or [] / {}) at `pos`: quoted to its closing quote, plain to `: `, ` #` or the end. */
+function scalarToken(text: string, pos: number, end: number): Token {
+  const c = text[pos];
+  if (c === '"' || c === "'") {
+    let i = pos + 1;
+    for (;;) {
+      if (i >= end) throw new PlainLayoutLost(pos);
+      const ch = text[i];
+      if (c === '"' && ch === '\\') i += 2;
+      else if (ch === c) {
+        if (c === "'" && text[i + 1] === "'") i += 2;
+        else break;
+      } else i += 1;
+    }
+    return { start: pos, end: i + 1, plain: false };
+  }
+  if ((c === '[' && text[pos + 1] === ']') || (c === '{' && text[pos + 1] === '}'))
+    return { start: pos, end: pos + 2, plain: false };
+  let i = pos;
+  let last = pos;
+  while (i < end) {
+    const ch = text.charCodeAt(i);
+    if (ch === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE)) break;
+    if (ch === SPACE) {
+      if (text.charCodeAt(i + 1) === HASH) break;
+    } else last = i + 1;
+    i += 1;
+  }
+  return { start: pos, end: last, plain: true };
+}
+
+/** A key's text as the data has it: quotes undone, plain keys read by the core schema. */
+function keyString(text: string, token: Token): string {
+  const raw = text.slice(token.start, token.end);
+  if (!token.plain) return raw[0] === "'" ? raw.slice(1, -1).replace(/''/g, "'") : unescape(raw);
+  return String(plainScalarValue(raw));
+}
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  t: '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+  N: '\x85',
+  _: '\xa0',
+  L: '\u2028',
+  P: '\u2029',
+};
+
+/** A double-quoted scalar's text (the escapes the plain layout lets through). */
+function unescape(quoted: string): string {
+  return quoted
+    .slice(1, -1)
+    .replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (_, e: string) => {
+      if (e.length > 1) return String.fromCodePoint(parseInt(e.slice(1), 16));
+      const out = ESCAPES[e];
+      if (out === undefined) throw new PlainLayoutLost(0);
+      return out;
+    });
+}
