@@ -7,7 +7,15 @@
 //   npm run bench:engine                          (builds, then runs this with the defaults)
 //   node bench/engine-bench.mjs --sizes 100,1000 --resume-size 1000 --resumes 3
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -371,6 +379,7 @@ async function main() {
     restarts: o.restarts,
     resume,
   };
+  mkdirSync(o.results, { recursive: true });
   writeFileSync(join(o.results, 'engine.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(o.results, 'engine.md'), markdown(result));
   process.stderr.write(`wrote ${join(o.results, 'engine.md')}\n`);
