@@ -11,6 +11,7 @@ import type { ParsedDocument } from '../campaign/load.js';
 import { toPlanDocument } from '../campaign/plan-out.js';
 import { DocumentError, type DocumentProblem } from '../campaign/problems.js';
 import { loadDocumentFile } from '../campaign/read.js';
+import { documentYaml } from '../campaign/yaml-lib.js';
 import {
   generateCloud,
   INVENTORY_SHAPES,
@@ -248,12 +249,8 @@ export function buildProgram(): Command {
         shape: opts.shape,
         ...(opts.utilisation !== undefined ? { utilisation: opts.utilisation } : {}),
       });
-      const { stringify } = await import('yaml');
       const render = (doc: unknown) =>
-        opts.format === 'json'
-          ? `${JSON.stringify(doc)}\n`
-          : // No anchors for releases the catalog shares: plain text that reads the fast way.
-            stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
+        opts.format === 'json' ? `${JSON.stringify(doc)}\n` : documentYaml(doc);
       const files = (
         [
           ['inventory', cloud.inventory],

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readYamlFast } from '../campaign/yaml-fast.js';
 import { loadSimState } from '../drivers/sim/persist.js';
 import { runEscalator, stackTraceIn, type CliRun } from './testing/run.js';
 
@@ -128,6 +129,26 @@ describe('apply, status, report, rollback, commit', () => {
       expect(Object.fromEntries(back.map((c) => [c.name, c.version]))).toEqual(h.components);
     }
     expect(twin.duplicates()).toEqual([]);
+  });
+
+  it('inventory export from the twin writes plain YAML that reads the fast way and validates', async () => {
+    const run = await escalator(
+      'inventory',
+      'export',
+      '--from',
+      'sim',
+      '--twin',
+      'smooth/sim-twin.jsonl',
+      '--out',
+      'exported.yaml',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const text = await readFile(join(dir, 'exported.yaml'), 'utf8');
+    const fast = readYamlFast(text);
+    expect(fast, 'the export takes the fast road').toBeDefined();
+    expect(fast?.data).toEqual(parse(text));
+    const valid = await escalator('validate', 'exported.yaml');
+    expect(valid.code, valid.stderr).toBe(0);
   });
 
   it('commit closes the window; a rollback after it is refused clearly (exit 2)', async () => {

@@ -572,11 +572,8 @@ export function addInventoryCommands(program: Command): void {
         }
         const { inventoryDocument } = await import('../campaign/inventory-document.js');
         const doc = inventoryDocument(found, `${source} at ${new Date().toISOString()}`);
-        const { stringify } = await import('yaml');
-        const text =
-          o.format === 'json'
-            ? `${JSON.stringify(doc, null, 2)}\n`
-            : stringify(doc, { lineWidth: 0 });
+        const { documentYaml } = await import('../campaign/yaml-lib.js');
+        const text = o.format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : documentYaml(doc);
         if (o.out === undefined) process.stdout.write(text);
         else {
           await writeFile(o.out, text);
