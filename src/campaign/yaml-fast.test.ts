@@ -50,6 +50,13 @@ describe('the fast YAML road', () => {
     expect(read).toBeGreaterThan(Number(process.env.FUZZ_RUNS ?? 2000) / 20);
   });
 
+  it('reads text with Windows line ends (\\r\\n) as the yaml package does', () => {
+    const crlf = (t: string): string => t.replace(/\n/g, '\r\n');
+    fc.assert(fc.property(fc.oneof(layoutLines, written).map(crlf), expectSameOrDeclined), RUNS);
+    const text = crlf(stringify(generateCloud({ hosts: 20, seed: 2 }).inventory, { lineWidth: 0 }));
+    expect(readYamlFast(text)?.data).toStrictEqual(fullRead(text)?.data);
+  });
+
   it('never reads damaged text differently from the yaml package', () => {
     fc.assert(fc.property(mutated, expectSameOrDeclined), {
       numRuns: Number(process.env.FUZZ_RUNS ?? 2000),

@@ -110,10 +110,13 @@ const LINE_OUTSIDE_LAYOUT = new RegExp(`^(?!${LINE}$).*$`, 'm');
 const INDENTED_START = /^(?:[ ]*(?:#.*)?\n)*[ ]+[^ #\n]/;
 
 /**
- * The data of `text`, read the fast way; undefined when the text must be read by the yaml
- * package instead (see above) or js-yaml refuses it, for whatever reason.
+ * The data of `text`, read the fast way, and the text as read: line ends written as `\r\n` (by
+ * Windows editors) become `\n`, which keeps every line, column and value. Undefined when the
+ * text must be read by the yaml package instead (see above) or js-yaml refuses it, for
+ * whatever reason.
  */
-export function readYamlFast(text: string): { data: unknown } | undefined {
+export function readYamlFast(original: string): { data: unknown; text: string } | undefined {
+  const text = original.includes('\r\n') ? original.replace(/\r\n/g, '\n') : original;
   if (LINE_OUTSIDE_LAYOUT.test(text) || INDENTED_START.test(text) || hasLongKey(text))
     return undefined;
   const { lib, schema } = jsYaml();
@@ -125,7 +128,7 @@ export function readYamlFast(text: string): { data: unknown } | undefined {
   }
   // An empty document is undefined here and null there; a key `null` may have been written
   // as `~:` or `null:`, which the yaml package turns into the key "" instead.
-  return data === undefined || hasKeyNull(data) ? undefined : { data };
+  return data === undefined || hasKeyNull(data) ? undefined : { data, text };
 }
 
 /**
