@@ -129,7 +129,7 @@ function parseYaml(text: string, file: string): ParsedDocument {
   const fast = readYamlFast(text);
   if (fast === undefined) return parseYamlFully(text, file);
   // Positions are only wanted for problems: found then, in one pass over the lines.
-  const source = new PlainOrFullSourceMap(fast.text);
+  const source = new PlainOrFullSourceMap(text);
   return { file, format: 'yaml', readable: true, data: fast.data, problems: [], source };
 }
 

@@ -110,14 +110,17 @@ const LINE_OUTSIDE_LAYOUT = new RegExp(`^(?!${LINE}$).*$`, 'm');
 const INDENTED_START = /^(?:[ ]*(?:#.*)?\n)*[ ]+[^ #\n]/;
 
 /**
- * The data of `text`, read the fast way, and the text as read: line ends written as `\r\n` (by
- * Windows editors) become `\n`, which keeps every line, column and value. Undefined when the
- * text must be read by the yaml package instead (see above) or js-yaml refuses it, for
- * whatever reason.
+ * The data of `text`, read the fast way; undefined when the text must be read by the yaml
+ * package instead (see above) or js-yaml refuses it, for whatever reason. Line ends may be
+ * `\n` or `\r\n` (Windows editors); a `\r` alone, an old Mac's, is left to the yaml package.
  */
-export function readYamlFast(original: string): { data: unknown; text: string } | undefined {
-  const text = original.includes('\r\n') ? original.replace(/\r\n/g, '\n') : original;
-  if (LINE_OUTSIDE_LAYOUT.test(text) || INDENTED_START.test(text) || hasLongKey(text))
+export function readYamlFast(text: string): { data: unknown } | undefined {
+  if (
+    LINE_OUTSIDE_LAYOUT.test(text) ||
+    INDENTED_START.test(text) ||
+    hasLongKey(text) ||
+    (text.includes('\r') && /\r(?!\n)/.test(text))
+  )
     return undefined;
   const { lib, schema } = jsYaml();
   let data: unknown;
@@ -128,7 +131,7 @@ export function readYamlFast(original: string): { data: unknown; text: string } 
   }
   // An empty document is undefined here and null there; a key `null` may have been written
   // as `~:` or `null:`, which the yaml package turns into the key "" instead.
-  return data === undefined || hasKeyNull(data) ? undefined : { data, text };
+  return data === undefined || hasKeyNull(data) ? undefined : { data };
 }
 
 /**

@@ -24,9 +24,8 @@ export class PlainLayoutLost extends Error {
 /** A node of the paths asked for, and what the pass found of it. */
 class Wanted {
   readonly children = new Map<string, Wanted>();
-  /** Asked for as an index (a number segment) and as a key (a string), respectively. */
+  /** Asked for as an index (a number segment). */
   byIndex = false;
-  byKey = false;
   found = false;
   /** Found as a sequence item, which only a number segment reaches. */
   foundInSequence = false;
@@ -44,7 +43,6 @@ class Wanted {
       this.children.set(name, next);
     }
     if (typeof segment === 'number') next.byIndex = true;
-    else next.byKey = true;
     return next;
   }
 
@@ -149,9 +147,11 @@ export class PlainYamlSourceMap implements SourceMap {
     };
     for (let start = 0; start < text.length;) {
       const newline = text.indexOf('\n', start);
-      const end = newline === -1 ? text.length : newline;
       const lineStart = start;
-      start = end + 1;
+      start = newline === -1 ? text.length : newline + 1;
+      // A line ends before its \n, or its \r\n.
+      let end = newline === -1 ? text.length : newline;
+      if (end > lineStart && text.charCodeAt(end - 1) === CR) end -= 1;
       let pos = lineStart;
       while (pos < end && text.charCodeAt(pos) === SPACE) pos++;
       if (pos === end || text.charCodeAt(pos) === HASH) continue;
@@ -258,6 +258,7 @@ export class PlainYamlSourceMap implements SourceMap {
   }
 }
 
+const CR = 0x0d;
 const SPACE = 0x20;
 const HASH = 0x23;
 const DASH = 0x2d;
@@ -324,7 +325,8 @@ function scalarToken(text: string, pos: number, end: number): Token {
 /** A key's text as the data has it: quotes undone, plain keys read by the core schema. */
 function keyString(text: string, token: Token): string {
   const raw = text.slice(token.start, token.end);
-  if (!token.plain) return raw[0] === "'" ? raw.slice(1, -1).replace(/''/g, "'") : unescape(raw);
+  if (!token.plain)
+    return raw[0] === "'" ? raw.slice(1, -1).replace(/''/g, "'") : unescape(raw, token.start);
   return String(plainScalarValue(raw));
 }
 
@@ -349,13 +351,13 @@ const ESCAPES: Readonly<Record<string, string>> = {
 };
 
 /** A double-quoted scalar's text (the escapes the plain layout lets through). */
-function unescape(quoted: string): string {
+function unescape(quoted: string, at: number): string {
   return quoted
     .slice(1, -1)
     .replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (_, e: string) => {
       if (e.length > 1) return String.fromCodePoint(parseInt(e.slice(1), 16));
       const out = ESCAPES[e];
-      if (out === undefined) throw new PlainLayoutLost(0);
+      if (out === undefined) throw new PlainLayoutLost(at);
       return out;
     });
 }

@@ -513,18 +513,23 @@ export class World {
    * @throws RangeError as `state` does.
    */
   writeState(push: (text: string) => void): void {
+    // `"name":[…]`, the fields in the order `state()` gives them.
     const list = <T, S>(name: string, items: Iterable<T>, save: (item: T) => S): void => {
-      push(`${name === 'hosts' ? '{' : ','}"${name}":[`);
-      let first = true;
+      push(`"${name}":[`);
+      let separator = '';
       for (const item of items) {
-        push(first ? JSON.stringify(save(item)) : `,${JSON.stringify(save(item))}`);
-        first = false;
+        push(separator + JSON.stringify(save(item)));
+        separator = ',';
       }
       push(']');
     };
+    push('{');
     list('hosts', this.hosts.values(), savedHost);
+    push(',');
     list('instances', this.instances.values(), savedInstance);
+    push(',');
     list('vnfs', this.vnfs.values(), savedVnf);
+    push(',');
     list('backups', this.backups, savedBackup);
     push(`,"scaleUp":${JSON.stringify(savedScaleUp(this.scaleUp))}}`);
   }
