@@ -26,6 +26,18 @@ function jsYaml(): { lib: typeof JsYaml; schema: JsYaml.Schema } {
 type Form = readonly [test: RegExp, construct: (text: string) => unknown];
 
 /**
+ * The characters a plain scalar of each tag can start with ('' for the empty scalar): most
+ * scalars of an inventory are names, and this spares them every tag's patterns (js-yaml asks
+ * each tag in turn about each plain scalar).
+ */
+const FIRST_CHARS: Readonly<Record<string, string>> = {
+  null: '~nN',
+  bool: 'tTfF',
+  int: '+-0123456789',
+  float: '+-.0123456789',
+};
+
+/**
  * The yaml package's core schema (yaml/dist/schema/core): for each tag, its patterns for plain
  * scalars in its order, and what each makes of the text.
  */
@@ -70,20 +82,24 @@ export function plainScalarValue(text: string): unknown {
  * with the same tag), each trying that tag's patterns in order.
  */
 function coreSchema(lib: typeof JsYaml): JsYaml.Schema {
-  const scalar = (tag: string, forms: readonly Form[]): JsYaml.Type =>
-    new lib.Type(`tag:yaml.org,2002:${tag}`, {
+  const scalar = (tag: string, forms: readonly Form[]): JsYaml.Type => {
+    const firsts = FIRST_CHARS[tag] ?? '';
+    return new lib.Type(`tag:yaml.org,2002:${tag}`, {
       kind: 'scalar',
       resolve: (data: unknown) =>
         // js-yaml hands an empty plain scalar over as null; the yaml package reads it as null.
         data === null
           ? tag === 'null'
-          : typeof data === 'string' && forms.some(([test]) => test.test(data)),
+          : typeof data === 'string' &&
+            (data === '' || firsts.includes(data.charAt(0))) &&
+            forms.some(([test]) => test.test(data)),
       construct: (data: unknown) => {
         if (typeof data !== 'string') return null;
         const form = forms.find(([test]) => test.test(data));
         return form === undefined ? data : form[1](data);
       },
     });
+  };
   return lib.FAILSAFE_SCHEMA.extend({
     implicit: CORE_FORMS.map(([tag, forms]) => scalar(tag, forms)),
   });
