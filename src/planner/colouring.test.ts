@@ -117,7 +117,7 @@ describe('wave classes', () => {
     fc.assert(
       fc.property(stage, fc.integer({ min: 0, max: 12 }), (s, passes) => {
         const hosts = Array.from({ length: s.hosts }, (_, h) => h);
-        const { classOf } = colourHosts(hosts, limitsOf(s), passes, 0);
+        const { classOf } = colourHosts(hosts, limitsOf(s), { passes, target: 0 });
         expect(violation(s, hosts, classOf)).toBeUndefined();
         expect(classOf.every((c) => c >= 0 && c < hosts.length)).toBe(true);
       }),
@@ -129,8 +129,8 @@ describe('wave classes', () => {
     fc.assert(
       fc.property(stage, (s) => {
         const hosts = Array.from({ length: s.hosts }, (_, h) => h);
-        const none = classCount(colourHosts(hosts, limitsOf(s), 0, 0).classOf);
-        const some = classCount(colourHosts(hosts, limitsOf(s), 10, 0).classOf);
+        const none = classCount(colourHosts(hosts, limitsOf(s), { passes: 0, target: 0 }).classOf);
+        const some = classCount(colourHosts(hosts, limitsOf(s), { passes: 10, target: 0 }).classOf);
         expect(some).toBeLessThanOrEqual(none);
       }),
       { numRuns: 200 },
@@ -151,7 +151,7 @@ describe('wave classes', () => {
       clusters: [],
     };
     const hosts = Array.from({ length: 10 }, (_, h) => h);
-    const { classOf } = colourHosts(hosts, limitsOf(s), 5, 5);
+    const { classOf } = colourHosts(hosts, limitsOf(s), { passes: 5, target: 5 });
     expect(classCount(classOf)).toBe(5);
     expect(violation(s, hosts, classOf)).toBeUndefined();
   });
@@ -173,7 +173,7 @@ describe('wave classes', () => {
       rackLimit: 2,
       clusters: [],
     };
-    const { classOf, table } = colourHosts([0, 1], limitsOf(s), 0, 1);
+    const { classOf, table } = colourHosts([0, 1], limitsOf(s), { passes: 0, target: 1 });
     expect([...classOf]).toEqual([0, 0]);
     expect(table.room(0, 0, false)).toBe(true); // one of two impacted so far
     expect(table.room(0, 1, false)).toBe(false); // its only allowed member is there

@@ -248,18 +248,28 @@ export class ClassTable {
   }
 }
 
+/** How hard a colouring tries. */
+export interface ColouringEffort {
+  /** Iterated-greedy passes, at most. */
+  readonly passes: number;
+  /** Enough classes to stop at: a lower bound, nothing can do better. */
+  readonly target: number;
+  /** Whether DSATUR is tried beside first-fit (up to DSATUR_MAX_HOSTS hosts); by default it is. */
+  readonly saturate?: boolean;
+}
+
 /**
  * Colours `hosts` (listed most difficult first) into wave classes. Returns each host's class,
- * by position in `hosts`, classes numbered from 0. Stops improving after `passes` iterated-greedy
- * passes, or as soon as it reaches `target` classes (a lower bound: nothing can do better).
+ * by position in `hosts`, classes numbered from 0. Stops improving after `effort.passes`
+ * iterated-greedy passes, or as soon as it reaches `effort.target` classes.
  */
 export function colourHosts(
   hosts: readonly number[],
   limits: ClassLimits,
-  passes: number,
-  target: number,
+  effort: ColouringEffort,
   table: ClassTable = new ClassTable(limits),
 ): { readonly classOf: Int32Array; readonly table: ClassTable } {
+  const { passes, target } = effort;
   let classOf: Int32Array;
   let order: number[] = [];
   for (let k = 0; k < hosts.length; k++) order.push(k);
@@ -272,7 +282,10 @@ export function colourHosts(
   // The hosts as listed (by the classes of an earlier colouring, when there was one), and DSATUR.
   classOf = firstFit(order);
   let classes = table.count;
-  const saturated = hosts.length <= DSATUR_MAX_HOSTS ? dsatur(hosts, limits, table) : undefined;
+  const saturated =
+    effort.saturate !== false && hosts.length <= DSATUR_MAX_HOSTS
+      ? dsatur(hosts, limits, table)
+      : undefined;
   if (saturated && table.count < classes) {
     classOf = saturated;
     classes = table.count;
