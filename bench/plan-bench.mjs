@@ -27,6 +27,7 @@ import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { probeMachine } from './machine-probe.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -646,6 +647,15 @@ function markdown(result) {
       `at end ${m.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}.`,
     '',
   );
+  if (m.probeAtStart && m.probeAtEnd)
+    out.push(
+      'Machine speed (bench/machine-probe.mjs, medians of 3 fresh processes; compare these before ' +
+        'comparing results of different days): reference work ' +
+        `${m.probeAtStart.referenceWorkMs} ms at start, ${m.probeAtEnd.referenceWorkMs} ms at end; ` +
+        `touching fresh memory ${m.probeAtStart.freshMemoryMsPerGiB} ms/GiB at start, ` +
+        `${m.probeAtEnd.freshMemoryMsPerGiB} ms/GiB at end.`,
+      '',
+    );
   for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');
 
   for (const size of result.sizes) {
@@ -739,6 +749,8 @@ async function main() {
   try {
     cli = snapshotDist(work);
     const machine = machineFacts();
+    log('plan-bench: probing the machine (bench/machine-probe.mjs)');
+    machine.probeAtStart = probeMachine();
     const rssMethod = chooseRssMethod(options.rss, work);
     const run = { ...options, rssMethod };
     log(
@@ -747,6 +759,7 @@ async function main() {
     const sizes = [];
     for (const hosts of options.sizes) sizes.push(await benchSize(hosts, run, work));
     machine.loadAverageAtEnd = os.loadavg();
+    machine.probeAtEnd = probeMachine();
 
     const warnings = [];
     for (const size of sizes)
