@@ -88,14 +88,60 @@ describe('the fast YAML road', () => {
     ['a quoted key on a long line', `"${'k'.repeat(1100)}": 1\n`],
     ['an empty item, which js-yaml can file the next one under', '- -\n-\n'],
     ['a syntax error', 'a: [1, 2\n'],
+    ['nested flow collections', 'a: [x, [y]]\n'],
+    ['a flow collection over several lines', 'a: [x,\n  y]\n'],
+    ['an empty flow entry', 'a: [x, , y]\n'],
+    ['a trailing comma in a flow collection', 'a: [x, y,]\n'],
+    ['a comment glued to a flow collection', 'a: [x, y]#c\n'],
+    ['a flow mapping entry without a value', 'a: {x, y: 1}\n'],
+    ['a pair inside a flow sequence', 'a: [x: 1]\n'],
   ])('leaves %s to the yaml package', (_what, text) => {
     expect(readYamlFast(text)).toBeUndefined();
+  });
+
+  it('reads one-line flow collections of scalars, as people write them, the fast way', () => {
+    const text = [
+      'roles: [compute, network]',
+      'labels: {az: az1, rack: r7, "a, b": \'c]d\'}',
+      'empty: []',
+      'none: { }',
+      'spaced: [ 1 , 2.5 ,true, ~, "q" ]',
+      'items:',
+      '  - [a b, a:b, x#y, -x]',
+      '  - {k: v} # note',
+      '',
+    ].join('\n');
+    const fast = readYamlFast(text);
+    expect(fast).toBeDefined();
+    expect(fast?.data).toStrictEqual(fullRead(text)?.data);
+    expect(fast?.data).toMatchObject({
+      roles: ['compute', 'network'],
+      labels: { az: 'az1', rack: 'r7', 'a, b': 'c]d' },
+      spaced: [1, 2.5, true, null, 'q'],
+    });
   });
 
   it('reads long values the fast way', () => {
     const text = `a: ${'v'.repeat(5000)}\nb: ${'w'.repeat(900)}\n`;
     expect(readYamlFast(text)?.data).toStrictEqual(fullRead(text)?.data);
     expect(readYamlFast(text)).toBeDefined();
+  });
+
+  it('positions a problem inside a flow collection read the fast way', () => {
+    const text =
+      'kind: Inventory\nspec:\n  roles: [compute,  "bad role", x]\n  labels: {az: az1, rack: 7}\n';
+    const parsed = parseDocument(text, 'i.yaml');
+    expect(
+      parsed.source.locate([
+        { path: ['spec', 'roles', 1], at: 'value' },
+        { path: ['spec', 'labels', 'rack'], at: 'key' },
+        { path: ['spec', 'labels', 'rack'], at: 'value' },
+      ]),
+    ).toEqual([
+      { line: 3, column: 21, source: '"bad role"' },
+      { line: 4, column: 21 },
+      { line: 4, column: 27, source: '7' },
+    ]);
   });
 
   it('still positions every problem of a document read the fast way', () => {

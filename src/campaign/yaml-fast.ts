@@ -107,8 +107,10 @@ function coreSchema(lib: typeof JsYaml): JsYaml.Schema {
 
 // The plain layout that `sim generate` and most hand-written documents use, one line at a time:
 // block mappings and sequences; keys and values that are single-line plain, "double" or
-// 'single' quoted scalars, or empty [] and {}; comments after a space. Anything else (anchors,
-// aliases, tags, directives, flow collections, block scalars, quoted text over several lines,
+// 'single' quoted scalars; values that are flow collections of such scalars on one line, as
+// people write them (`roles: [compute, network]`, `labels: {az: az1, rack: r7}`: no nesting,
+// no empty or trailing entries, a space after each `:`); comments after a space. Anything else
+// (anchors, aliases, tags, directives, other flow collections, block scalars, quoted text over several lines,
 // explicit keys, a `-` with nothing after it (js-yaml can file the next item under it), tabs or control characters outside quotes, `---` or `...` glued to text, a first
 // node that is indented) is left to the yaml package: it is
 // where js-yaml, laxer in places, could read what the yaml package refuses or reads otherwise.
@@ -117,7 +119,13 @@ const REST = String.raw`(?:[^\s:#]|:(?=\S)|#|[ ]+(?=[^\s#]))*`;
 const DOUBLE_QUOTED = String.raw`"(?:[^"\\\x00-\x1f\x7f]|\\(?:[0abtnvfre "/\\N_LP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}))*"`;
 const SINGLE_QUOTED = String.raw`'(?:[^'\x00-\x1f\x7f]|'')*'`;
 const SCALAR = `(?:${FIRST}${REST}|${DOUBLE_QUOTED}|${SINGLE_QUOTED})`;
-const VALUE = String.raw`(?:${SCALAR}|\[\]|\{\})`;
+// Inside [ ] and { }, a plain scalar also ends at , [ ] { } (YAML's flow indicators).
+const FLOW_REST = String.raw`(?:[^\s:#,[\]{}]|:(?=[^\s,[\]{}])|#|[ ]+(?=[^\s#,[\]{}]))*`;
+const FLOW_SCALAR = `(?:${FIRST}${FLOW_REST}|${DOUBLE_QUOTED}|${SINGLE_QUOTED})`;
+const FLOW_PAIR = `${FLOW_SCALAR}: +${FLOW_SCALAR}`;
+const FLOW_SEQUENCE = String.raw`\[ *(?:${FLOW_SCALAR}(?: *, *${FLOW_SCALAR})*)? *\]`;
+const FLOW_MAPPING = String.raw`\{ *(?:${FLOW_PAIR}(?: *, *${FLOW_PAIR})*)? *\}`;
+const VALUE = `(?:${SCALAR}|${FLOW_SEQUENCE}|${FLOW_MAPPING})`;
 const COMMENT = String.raw`(?: +#[^\x00-\x08\x0a-\x1f\x7f]*)?`;
 const LINE = String.raw`(?!---.|\.\.\.)(?: *(?:(?:- +)*(?:${SCALAR}:(?: +${VALUE})?|${VALUE})${COMMENT}| *(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?|---))`;
 /** The first line outside the plain layout; ~80 ms for a 38 MB inventory. */
@@ -152,7 +160,8 @@ export function readYamlFast(text: string): { data: unknown } | undefined {
 
 /**
  * YAML limits an implicit key to 1024 characters; js-yaml does not. A long line whose key is
- * quoted, or whose plain key runs past the limit, is left to the yaml package.
+ * quoted, or whose plain key runs past the limit, or that holds a flow mapping (whose keys
+ * could), is left to the yaml package.
  */
 function hasLongKey(text: string): boolean {
   // By line ends, not /^.{1000,}$/m: that costs ~140 ms on a 38 MB inventory, this ~20 ms.
@@ -161,7 +170,12 @@ function hasLongKey(text: string): boolean {
     const end = newline === -1 ? text.length : newline;
     if (end - start >= 1000) {
       const body = text.slice(start, end).replace(/^ *(?:- +)*/, '');
-      if (body.startsWith('"') || body.startsWith("'") || body.search(/:(?: |$)/) > 1000)
+      if (
+        body.startsWith('"') ||
+        body.startsWith("'") ||
+        body.includes('{') ||
+        body.search(/:(?: |$)/) > 1000
+      )
         return true;
     }
     start = end + 1;

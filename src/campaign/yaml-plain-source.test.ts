@@ -82,6 +82,18 @@ describe('positions in plain YAML, found in one pass', () => {
     expect(expectSamePositions(text)).toBe(true);
   });
 
+  it.each(['---\n', '---', '# note\n---\n', '---\r\n'])(
+    'places the empty document of %j after its marker, as the yaml package does',
+    (text) => {
+      expect(expectSamePositions(text)).toBe(true);
+    },
+  );
+
+  it('places the entries of one-line flow collections as the yaml package does', () => {
+    const text = 'a: [x,  "y, z", 1]\nb:\n  - {k: v,  "q": \'r\'}\n  - [ ]\n';
+    expect(expectSamePositions(text)).toBe(true);
+  });
+
   it('gives up on text it cannot follow, so the yaml package answers instead', () => {
     // A more indented dash under a sequence item is that item's text going on: not followed.
     expect(() =>

@@ -132,6 +132,8 @@ export class PlainYamlSourceMap implements SourceMap {
         rootSeen = true;
         root.found = true;
         root.value = at;
+        root.sourceStart = -1;
+        root.sourceEnd = -1;
         return root;
       }
       if (top.kind !== 'map' || !top.pendingOpen || col < top.col) throw new PlainLayoutLost(at);
@@ -155,8 +157,16 @@ export class PlainYamlSourceMap implements SourceMap {
       let pos = lineStart;
       while (pos < end && text.charCodeAt(pos) === SPACE) pos++;
       if (pos === end || text.charCodeAt(pos) === HASH) continue;
-      if (pos === lineStart && text.startsWith('---', pos) && isBlankTo(text, pos + 3, end))
+      if (pos === lineStart && text.startsWith('---', pos) && isBlankTo(text, pos + 3, end)) {
+        // A document with nothing after its marker is an empty scalar at the line's end.
+        if (!rootSeen) {
+          root.found = true;
+          root.value = end;
+          root.sourceStart = end;
+          root.sourceEnd = end;
+        }
         continue;
+      }
       const col = pos - lineStart;
       const isDash = text.charCodeAt(pos) === DASH && text.charCodeAt(pos + 1) === SPACE;
       // Close what this line is not inside of.
@@ -263,6 +273,7 @@ const SPACE = 0x20;
 const HASH = 0x23;
 const DASH = 0x2d;
 const COLON = 0x3a;
+const COMMA = 0x2c;
 
 function isBlankTo(text: string, from: number, end: number): boolean {
   return skipSpaces(text, from, end) === end;
@@ -283,32 +294,102 @@ function isKeyAt(text: string, pos: number, end: number): boolean {
   );
 }
 
-/** Records a scalar value (or an empty [] or {}, which has no source). */
+/**
+ * Records a value: a scalar with its source, or a flow collection (which has none) with the
+ * entries asked for inside it.
+ */
 function record(text: string, wanted: Wanted, token: Token): void {
   wanted.value = token.start;
-  const flow = !token.plain && text[token.start] !== '"' && text[token.start] !== "'";
+  const c = text[token.start];
+  const flow = c === '[' || c === '{';
   wanted.sourceStart = flow ? -1 : token.start;
   wanted.sourceEnd = flow ? -1 : token.end;
+  if (flow && wanted.children.size > 0) recordFlow(text, wanted, token);
 }
 
-/** The scalar (or [] / {}) at `pos`: quoted to its closing quote, plain to `: `, ` #` or the end. */
+/**
+ * The entries of a flow collection on one line, as the plain layout has them (scalars only,
+ * separated by commas, a space after each `:`): a sequence's items, a mapping's keys and values.
+ */
+function recordFlow(text: string, wanted: Wanted, token: Token): void {
+  const close = token.end - 1;
+  const mapping = text[token.start] === '{';
+  let pos = skipSpaces(text, token.start + 1, close);
+  for (let index = 0; pos < close; index++) {
+    const item = flowScalarToken(text, pos, close);
+    let value = item;
+    let entry: Wanted | undefined;
+    if (mapping) {
+      const colon = skipSpaces(text, item.end, close);
+      if (text.charCodeAt(colon) !== COLON) throw new PlainLayoutLost(colon);
+      value = flowScalarToken(text, skipSpaces(text, colon + 1, close), close);
+      entry = wanted.lookUp(keyString(text, item), false);
+      if (entry !== undefined) entry.key = item.start;
+    } else {
+      entry = wanted.lookUp(String(index), true);
+      if (entry !== undefined) entry.foundInSequence = true;
+    }
+    if (entry !== undefined) {
+      entry.found = true;
+      record(text, entry, value);
+    }
+    pos = skipSpaces(text, value.end, close);
+    if (pos < close && text.charCodeAt(pos) !== COMMA) throw new PlainLayoutLost(pos);
+    pos = skipSpaces(text, pos + 1, close);
+  }
+}
+
+/** A quoted scalar at `pos`, to its closing quote on the line. */
+function quotedToken(text: string, pos: number, end: number): Token {
+  const c = text[pos];
+  let i = pos + 1;
+  for (;;) {
+    if (i >= end) throw new PlainLayoutLost(pos);
+    const ch = text[i];
+    if (c === '"' && ch === '\\') i += 2;
+    else if (ch === c) {
+      if (c === "'" && text[i + 1] === "'") i += 2;
+      else break;
+    } else i += 1;
+  }
+  return { start: pos, end: i + 1, plain: false };
+}
+
+/** A scalar inside a flow collection: quoted, or plain to `,`, `: ` or the collection's end. */
+function flowScalarToken(text: string, pos: number, close: number): Token {
+  const c = text[pos];
+  if (c === '"' || c === "'") return quotedToken(text, pos, close);
+  let i = pos;
+  let last = pos;
+  while (i < close) {
+    const ch = text.charCodeAt(i);
+    if (ch === COMMA || (ch === COLON && text.charCodeAt(i + 1) === SPACE)) break;
+    if (ch !== SPACE) last = i + 1;
+    i += 1;
+  }
+  return { start: pos, end: last, plain: true };
+}
+
+/** A flow collection at `pos`, to the bracket that closes it on the line (quotes skipped). */
+function flowToken(text: string, pos: number, end: number): Token {
+  const closer = text[pos] === '[' ? ']' : '}';
+  let i = pos + 1;
+  while (i < end && text[i] !== closer) {
+    const ch = text[i];
+    i = ch === '"' || ch === "'" ? quotedToken(text, i, end).end : i + 1;
+  }
+  if (i >= end) throw new PlainLayoutLost(pos);
+  return { start: pos, end: i + 1, plain: false };
+}
+
+/**
+ * The value at `pos`: a quoted scalar to its closing quote, a flow collection to its closing
+ * bracket, a plain scalar to `: `, ` #` or the end of the line.
+ */
 function scalarToken(text: string, pos: number, end: number): Token {
   const c = text[pos];
-  if (c === '"' || c === "'") {
-    let i = pos + 1;
-    for (;;) {
-      if (i >= end) throw new PlainLayoutLost(pos);
-      const ch = text[i];
-      if (c === '"' && ch === '\\') i += 2;
-      else if (ch === c) {
-        if (c === "'" && text[i + 1] === "'") i += 2;
-        else break;
-      } else i += 1;
-    }
-    return { start: pos, end: i + 1, plain: false };
-  }
-  if ((c === '[' && text[pos + 1] === ']') || (c === '{' && text[pos + 1] === '}'))
-    return { start: pos, end: pos + 2, plain: false };
+  if (c === '"' || c === "'") return quotedToken(text, pos, end);
+  if (c === '[' || c === '{') return flowToken(text, pos, end);
   let i = pos;
   let last = pos;
   while (i < end) {

@@ -57,6 +57,30 @@ export const written = fc
     }),
   );
 
+/** A scalar as it may stand inside [ ] or { }: plain, quoted, or with flow indicators near it. */
+const flowScalar = fc.oneof(
+  scalarText,
+  fc.constantFrom('"a, b"', "'c]d'", '"x: y"', 'a:b', 'a :b', 'a b', 'x#y', '-x', '?x', ':x'),
+);
+
+const spaces = fc.constantFrom('', ' ', '  ');
+
+/** A flow sequence or mapping of scalars on one line, spaced in every way people write them. */
+export const flowCollection = fc.oneof(
+  fc
+    .tuple(fc.array(flowScalar, { maxLength: 4 }), spaces, spaces)
+    .map(([items, inner, after]) => `[${inner}${items.join(`${after},${inner} `)}${inner}]`),
+  fc
+    .tuple(
+      fc.uniqueArray(fc.tuple(key, flowScalar), { maxLength: 4, selector: ([k]) => k }),
+      spaces,
+    )
+    .map(
+      ([pairs, inner]) =>
+        `{${inner}${pairs.map(([k, v]) => `${k === '' ? 'k' : k}: ${v}`).join(', ')}${inner}}`,
+    ),
+);
+
 /**
  * Lines in the plain layout, each well formed, at random indents: the structure (which line
  * belongs to which node) is where the two readers could still part.
@@ -68,8 +92,10 @@ export const layoutLines = fc
       fc.constantFrom(0, 0, 1, 2),
       fc.oneof(
         fc.tuple(key, scalarText).map(([k, v]) => `${k === '' ? 'k' : k}: ${v}`),
+        fc.tuple(key, flowCollection).map(([k, v]) => `${k === '' ? 'k' : k}: ${v}`),
         key.map((k) => `${k === '' ? 'k' : k}:`),
         scalarText,
+        flowCollection,
         fc.constantFrom(
           '[]',
           '{}',
