@@ -90,7 +90,8 @@ describe('positions in plain YAML, found in one pass', () => {
   );
 
   it('places the entries of one-line flow collections as the yaml package does', () => {
-    const text = 'a: [x,  "y, z", 1]\nb:\n  - {k: v,  "q": \'r\'}\n  - [ ]\n';
+    const text =
+      "a: [x,  \"y, z\", 1]\nb:\n  - {k: v,  \"q\": 'r'}\n  - [ ]\n  - [it's, 'a]b', x's]\n";
     expect(expectSamePositions(text)).toBe(true);
   });
 

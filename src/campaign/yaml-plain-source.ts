@@ -370,16 +370,26 @@ function flowScalarToken(text: string, pos: number, close: number): Token {
   return { start: pos, end: last, plain: true };
 }
 
-/** A flow collection at `pos`, to the bracket that closes it on the line (quotes skipped). */
+/**
+ * A flow collection at `pos`, to the bracket that closes it on the line. A quote opens a quoted
+ * scalar only where an entry begins (`it's` is plain), and quoted scalars are skipped whole.
+ */
 function flowToken(text: string, pos: number, end: number): Token {
   const closer = text[pos] === '[' ? ']' : '}';
-  let i = pos + 1;
-  while (i < end && text[i] !== closer) {
+  let atEntry = true;
+  for (let i = pos + 1; i < end;) {
     const ch = text[i];
-    i = ch === '"' || ch === "'" ? quotedToken(text, i, end).end : i + 1;
+    if (ch === closer) return { start: pos, end: i + 1, plain: false };
+    if (atEntry && (ch === '"' || ch === "'")) {
+      i = quotedToken(text, i, end).end;
+      atEntry = false;
+      continue;
+    }
+    if (ch === ',' || (ch === ':' && text[i + 1] === ' ')) atEntry = true;
+    else if (ch !== ' ') atEntry = false;
+    i += 1;
   }
-  if (i >= end) throw new PlainLayoutLost(pos);
-  return { start: pos, end: i + 1, plain: false };
+  throw new PlainLayoutLost(pos);
 }
 
 /**
