@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { probeMachine } from './machine-probe.mjs';
+import { probeMachine, probeSentence } from './machine-probe.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -326,12 +326,7 @@ function markdown(result) {
     '',
     `\`node bench/engine-bench.mjs\` at ${result.commit}${result.dirty ? ' (with uncommitted changes)' : ''} on ${result.date}: ${m.cpu} × ${m.cores}, ${m.memoryGiB} GiB, Node ${m.node}; load average ${m.loadAverageStart.toFixed(2)} at start, ${m.loadAverageEnd.toFixed(2)} at the end.`,
     '',
-    ...(m.probeAtStart && m.probeAtEnd
-      ? [
-          `Machine speed (bench/machine-probe.mjs, medians of 3 fresh processes; compare these before comparing results of different days): reference work ${m.probeAtStart.referenceWorkMs} ms at start, ${m.probeAtEnd.referenceWorkMs} ms at end; touching fresh memory ${m.probeAtStart.freshMemoryMsPerGiB} ms/GiB at start, ${m.probeAtEnd.freshMemoryMsPerGiB} ms/GiB at end.`,
-          '',
-        ]
-      : []),
+    ...(m.probeAtStart && m.probeAtEnd ? [probeSentence(m.probeAtStart, m.probeAtEnd), ''] : []),
     "`escalator apply` end to end on a generated cloud (digital twin kept in a file, SQLite store beside it): wall time from spawn to exit (loading and validating the documents, planning, executing every step with its journal writes, the report); _execution_ is the wall time between the run's `start` and `complete` journal entries; _ms per step_ is that divided by the step executions — everything the engine, the store and the twin spend per step, since simulated time costs no wall time.",
     '',
     '| hosts | instances | waves | wall s | execution s | ms per step | steps executed | journal entries | peak RSS MiB | simulated time |',

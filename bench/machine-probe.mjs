@@ -58,5 +58,15 @@ export function probeMachine(runs = 3) {
   };
 }
 
+/** The sentence the benchmarks' reports give the probes taken at their start and end. */
+export function probeSentence(start, end) {
+  return (
+    'Machine speed (bench/machine-probe.mjs, medians of 3 fresh processes; compare these before ' +
+    `comparing results of different days): reference work ${start.referenceWorkMs} ms at start, ` +
+    `${end.referenceWorkMs} ms at end; touching fresh memory ${start.freshMemoryMsPerGiB} ms/GiB ` +
+    `at start, ${end.freshMemoryMsPerGiB} ms/GiB at end.`
+  );
+}
+
 if (import.meta.url === `file://${process.argv[1]}`)
   process.stdout.write(`${JSON.stringify(probeMachine())}\n`);

@@ -27,7 +27,7 @@ import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { probeMachine } from './machine-probe.mjs';
+import { probeMachine, probeSentence } from './machine-probe.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -647,15 +647,7 @@ function markdown(result) {
       `at end ${m.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}.`,
     '',
   );
-  if (m.probeAtStart && m.probeAtEnd)
-    out.push(
-      'Machine speed (bench/machine-probe.mjs, medians of 3 fresh processes; compare these before ' +
-        'comparing results of different days): reference work ' +
-        `${m.probeAtStart.referenceWorkMs} ms at start, ${m.probeAtEnd.referenceWorkMs} ms at end; ` +
-        `touching fresh memory ${m.probeAtStart.freshMemoryMsPerGiB} ms/GiB at start, ` +
-        `${m.probeAtEnd.freshMemoryMsPerGiB} ms/GiB at end.`,
-      '',
-    );
+  if (m.probeAtStart && m.probeAtEnd) out.push(probeSentence(m.probeAtStart, m.probeAtEnd), '');
   for (const w of result.warnings) out.push(`> **Warning:** ${w}`, '');
 
   for (const size of result.sizes) {

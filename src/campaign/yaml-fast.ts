@@ -25,36 +25,41 @@ function jsYaml(): { lib: typeof JsYaml; schema: JsYaml.Schema } {
 
 type Form = readonly [test: RegExp, construct: (text: string) => unknown];
 
-/**
- * The characters a plain scalar of each tag can start with ('' for the empty scalar): most
- * scalars of an inventory are names, and this spares them every tag's patterns (js-yaml asks
- * each tag in turn about each plain scalar).
- */
-const FIRST_CHARS: Readonly<Record<string, string>> = {
-  null: '~nN',
-  bool: 'tTfF',
-  int: '+-0123456789',
-  float: '+-.0123456789',
-};
+/** A tag of the core schema: the characters its plain scalars can start with, and its forms. */
+interface CoreTag {
+  readonly tag: string;
+  /**
+   * Most scalars of an inventory are names, which no tag's patterns can match: this spares
+   * them the patterns (js-yaml asks each tag in turn about each plain scalar).
+   */
+  readonly firsts: string;
+  readonly forms: readonly Form[];
+}
 
 /**
  * The yaml package's core schema (yaml/dist/schema/core): for each tag, its patterns for plain
  * scalars in its order, and what each makes of the text.
  */
-const CORE_FORMS: readonly (readonly [tag: string, forms: readonly Form[]])[] = [
-  ['null', [[/^(?:~|[Nn]ull|NULL)?$/, () => null]]],
-  ['bool', [[/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T']]],
-  [
-    'int',
-    [
+const CORE_TAGS: readonly CoreTag[] = [
+  { tag: 'null', firsts: '~nN', forms: [[/^(?:~|[Nn]ull|NULL)?$/, () => null]] },
+  {
+    tag: 'bool',
+    firsts: 'tTfF',
+    forms: [[/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T']],
+  },
+  {
+    tag: 'int',
+    firsts: '+-0123456789',
+    forms: [
       [/^0o[0-7]+$/, (s) => parseInt(s.substring(2), 8)],
       [/^[-+]?[0-9]+$/, (s) => parseInt(s, 10)],
       [/^0x[0-9a-fA-F]+$/, (s) => parseInt(s.substring(2), 16)],
     ],
-  ],
-  [
-    'float',
-    [
+  },
+  {
+    tag: 'float',
+    firsts: '+-.0123456789',
+    forms: [
       [
         /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
         (s) =>
@@ -67,13 +72,21 @@ const CORE_FORMS: readonly (readonly [tag: string, forms: readonly Form[]])[] = 
       [/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, parseFloat],
       [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, parseFloat],
     ],
-  ],
+  },
 ];
+
+/** The form of `tag` that plain scalar `text` takes, if any. */
+function formOf({ firsts, forms }: CoreTag, text: string): Form | undefined {
+  if (text !== '' && !firsts.includes(text.charAt(0))) return undefined;
+  return forms.find(([test]) => test.test(text));
+}
 
 /** What a plain scalar's text means under the core schema (a string when no pattern fits). */
 export function plainScalarValue(text: string): unknown {
-  for (const [, forms] of CORE_FORMS)
-    for (const [test, construct] of forms) if (test.test(text)) return construct(text);
+  for (const tag of CORE_TAGS) {
+    const form = formOf(tag, text);
+    if (form !== undefined) return form[1](text);
+  }
   return text;
 }
 
@@ -82,27 +95,21 @@ export function plainScalarValue(text: string): unknown {
  * with the same tag), each trying that tag's patterns in order.
  */
 function coreSchema(lib: typeof JsYaml): JsYaml.Schema {
-  const scalar = (tag: string, forms: readonly Form[]): JsYaml.Type => {
-    const firsts = FIRST_CHARS[tag] ?? '';
-    return new lib.Type(`tag:yaml.org,2002:${tag}`, {
+  const scalar = (tag: CoreTag): JsYaml.Type =>
+    new lib.Type(`tag:yaml.org,2002:${tag.tag}`, {
       kind: 'scalar',
       resolve: (data: unknown) =>
         // js-yaml hands an empty plain scalar over as null; the yaml package reads it as null.
         data === null
-          ? tag === 'null'
-          : typeof data === 'string' &&
-            (data === '' || firsts.includes(data.charAt(0))) &&
-            forms.some(([test]) => test.test(data)),
+          ? tag.tag === 'null'
+          : typeof data === 'string' && formOf(tag, data) !== undefined,
       construct: (data: unknown) => {
         if (typeof data !== 'string') return null;
-        const form = forms.find(([test]) => test.test(data));
+        const form = formOf(tag, data);
         return form === undefined ? data : form[1](data);
       },
     });
-  };
-  return lib.FAILSAFE_SCHEMA.extend({
-    implicit: CORE_FORMS.map(([tag, forms]) => scalar(tag, forms)),
-  });
+  return lib.FAILSAFE_SCHEMA.extend({ implicit: CORE_TAGS.map(scalar) });
 }
 
 // The plain layout that `sim generate` and most hand-written documents use, one line at a time:

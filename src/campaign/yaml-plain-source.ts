@@ -358,16 +358,9 @@ function quotedToken(text: string, pos: number, end: number): Token {
 /** A scalar inside a flow collection: quoted, or plain to `,`, `: ` or the collection's end. */
 function flowScalarToken(text: string, pos: number, close: number): Token {
   const c = text[pos];
-  if (c === '"' || c === "'") return quotedToken(text, pos, close);
-  let i = pos;
-  let last = pos;
-  while (i < close) {
-    const ch = text.charCodeAt(i);
-    if (ch === COMMA || (ch === COLON && text.charCodeAt(i + 1) === SPACE)) break;
-    if (ch !== SPACE) last = i + 1;
-    i += 1;
-  }
-  return { start: pos, end: last, plain: true };
+  return c === '"' || c === "'"
+    ? quotedToken(text, pos, close)
+    : plainToken(text, pos, close, true);
 }
 
 /**
@@ -400,15 +393,19 @@ function scalarToken(text: string, pos: number, end: number): Token {
   const c = text[pos];
   if (c === '"' || c === "'") return quotedToken(text, pos, end);
   if (c === '[' || c === '{') return flowToken(text, pos, end);
-  let i = pos;
+  return plainToken(text, pos, end, false);
+}
+
+/** A plain scalar at `pos`, to `: `, ` #` or `end`; inside a flow collection also to `,`. */
+function plainToken(text: string, pos: number, end: number, inFlow: boolean): Token {
   let last = pos;
-  while (i < end) {
+  for (let i = pos; i < end; i++) {
     const ch = text.charCodeAt(i);
     if (ch === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE)) break;
+    if (inFlow && ch === COMMA) break;
     if (ch === SPACE) {
       if (text.charCodeAt(i + 1) === HASH) break;
     } else last = i + 1;
-    i += 1;
   }
   return { start: pos, end: last, plain: true };
 }
