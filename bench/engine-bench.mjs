@@ -134,7 +134,9 @@ function runCli(args, { cwd, timeoutMs, killWhen, killDelayMs = 0, rss }) {
       let maxRssKiB = null;
       if (existsSync(rssFile)) {
         const text = readFileSync(rssFile, 'utf8').trim().split('\n').pop();
-        if (/^\d+$/.test(text ?? '')) maxRssKiB = Number(text);
+        // The wrapper writes more fields after it (maxrss-wrapper.mjs): the first is KiB.
+        const kib = /^(\d+)(?: |$)/.exec(text ?? '')?.[1];
+        if (kib !== undefined) maxRssKiB = Number(kib);
         rmSync(rssFile, { force: true });
       }
       resolvePromise({ code, signal, killed, ms, startedAt, maxRssKiB, out, err });

@@ -188,20 +188,28 @@ function snapshotDist(work) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Peak RSS: GNU time if it works here, else the in-process wrapper
+// Peak RSS, page faults and CPU time: GNU time if it works here, else the in-process wrapper
 
-/** GNU time writes "Command exited with non-zero status N" or "Command terminated by signal N"
- * before the format's output; the last line is %M (KiB). */
-function readRssFile(file) {
-  if (!existsSync(file)) return { kib: null, signal: null };
+/** What GNU time (or the wrapper) writes: peak RSS in KiB, minor page faults, user and system seconds. */
+const USAGE_FORMAT = '%M %R %U %S';
+
+/**
+ * GNU time writes "Command exited with non-zero status N" or "Command terminated by signal N"
+ * before the format's output; the last line is USAGE_FORMAT's.
+ */
+function readUsageFile(file) {
+  const none = { kib: null, minorFaults: null, cpuMs: null, signal: null };
+  if (!existsSync(file)) return none;
   const lines = readFileSync(file, 'utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '');
   const signalLine = lines.find((l) => /^Command terminated by signal \d+/.test(l));
-  const last = lines.at(-1) ?? '';
+  const fields = /^(\d+) (\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)$/.exec(lines.at(-1) ?? '');
   return {
-    kib: /^\d+$/.test(last) ? Number(last) : null,
+    kib: fields ? Number(fields[1]) : null,
+    minorFaults: fields ? Number(fields[2]) : null,
+    cpuMs: fields ? Math.round((Number(fields[3]) + Number(fields[4])) * 1000) : null,
     signal: signalLine ? Number(/(\d+)/.exec(signalLine)?.[1]) : null,
   };
 }
@@ -214,10 +222,10 @@ function gnuTimeWorks(dir) {
   }
   const probe = join(dir, 'probe.rss');
   try {
-    execFileSync(GNU_TIME, ['-f', '%M', '-o', probe, process.execPath, '-e', ''], {
+    execFileSync(GNU_TIME, ['-f', USAGE_FORMAT, '-o', probe, process.execPath, '-e', ''], {
       stdio: 'ignore',
     });
-    const { kib } = readRssFile(probe);
+    const { kib } = readUsageFile(probe);
     return kib !== null && kib > 0;
   } catch {
     return false;
@@ -231,7 +239,7 @@ function chooseRssMethod(wanted, dir) {
   const works = gnuTimeWorks(dir);
   if (wanted === 'time' && !works)
     throw new BenchFailure(
-      `--rss time: ${GNU_TIME} is missing or does not support -f %M -o <file>`,
+      `--rss time: ${GNU_TIME} is missing or does not support -f '${USAGE_FORMAT}' -o <file>`,
     );
   return works ? 'time' : 'wrapper';
 }
@@ -247,7 +255,7 @@ function runCli(args, { stdoutFile, stderrFile, rssFile, rssMethod, timeoutMs })
   rmSync(rssFile, { force: true });
   const [command, commandArgs] =
     rssMethod === 'time'
-      ? [GNU_TIME, ['-f', '%M', '-o', rssFile, process.execPath, cli, ...args]]
+      ? [GNU_TIME, ['-f', USAGE_FORMAT, '-o', rssFile, process.execPath, cli, ...args]]
       : [process.execPath, [WRAPPER, rssFile, cli, ...args]];
   const out = openSync(stdoutFile, 'w');
   const err = openSync(stderrFile, 'w');
@@ -299,13 +307,15 @@ function runCli(args, { stdoutFile, stderrFile, rssFile, rssMethod, timeoutMs })
         reject(new Interrupted());
         return;
       }
-      const rss = readRssFile(rssFile);
+      const rss = readUsageFile(rssFile);
       resolvePromise({
         ms,
         code,
         signal: signal ?? (rss.signal !== null ? `signal ${rss.signal}` : null),
         timedOut,
         maxRssKiB: rss.kib,
+        minorFaults: rss.minorFaults,
+        cpuMs: rss.cpuMs,
         stdoutBytes: statSync(stdoutFile).size,
         stdoutSha256: createHash('sha256').update(readFileSync(stdoutFile)).digest('hex'),
       });
@@ -477,6 +487,8 @@ async function measure(name, strategy, files, dir, hosts, options) {
     runs.push({
       wallMs: round(run.ms, 1),
       maxRssKiB: run.maxRssKiB,
+      minorFaults: run.minorFaults,
+      cpuMs: run.cpuMs,
       exitCode: run.code,
       stdoutBytes: run.stdoutBytes,
       stdoutSha256: run.stdoutSha256,
@@ -499,6 +511,8 @@ async function measure(name, strategy, files, dir, hosts, options) {
     maxWallMs: round(Math.max(...wall), 1),
     minWallMs: round(Math.min(...wall), 1),
     maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)),
+    medianCpuMs: medianOf(runs.map((r) => r.cpuMs)),
+    medianMinorFaults: medianOf(runs.map((r) => r.minorFaults)),
     exitCodes: [...new Set(runs.map((r) => r.exitCode))],
     identicalOutput: new Set(runs.map((r) => r.stdoutSha256)).size === 1,
     plan,
@@ -506,6 +520,10 @@ async function measure(name, strategy, files, dir, hosts, options) {
     runs,
   };
 }
+
+/** The median, rounded, or null when a run has no such number. */
+const medianOf = (values) =>
+  values.every((v) => typeof v === 'number') ? Math.round(median(values)) : null;
 
 function round(value, digits) {
   if (typeof value !== 'number' || !Number.isFinite(value)) return null;
@@ -619,6 +637,22 @@ const fixed = (v, d) => (typeof v === 'number' ? v.toFixed(d) : '—');
 const hours = (s) => (typeof s === 'number' ? `${(s / 3600).toFixed(1)} h` : '—');
 const int = (n) => (typeof n === 'number' ? n.toLocaleString('en-US') : '—');
 
+/**
+ * How much of the optimised run's time is memory touched for the first time, estimated from its
+ * minor page faults (4 KiB pages, like the probe's) at the probe's cost per GiB.
+ */
+function firstTouchSentence(run, probe) {
+  if (run.medianMinorFaults === null || !probe) return null;
+  const gib = (run.medianMinorFaults * 4096) / 1024 ** 3;
+  const seconds = (gib * probe.freshMemoryMsPerGiB) / 1000;
+  return (
+    `Memory touched for the first time: the optimised runs' median is ${int(run.medianMinorFaults)} ` +
+    `page faults, ${(gib * 1024).toFixed(0)} MiB in 4 KiB pages; at the probe's ` +
+    `${probe.freshMemoryMsPerGiB} ms/GiB that is ≈ ${seconds.toFixed(2)} s of its ` +
+    `${(run.medianWallMs / 1000).toFixed(3)} s.`
+  );
+}
+
 function table(header, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
@@ -639,8 +673,9 @@ function markdown(result) {
       `timed from spawn to exit (reading the documents, planning, writing the JSON plan to a file), ` +
       'run from a copy of dist/ taken at the start so that every run measures the same build. ' +
       `${o.runs} runs per size and strategy, on documents in JSON, and for optimised also in YAML ` +
-      '(the format `sim generate` writes by default); median and max wall time, max peak RSS ' +
-      `(${o.rssMethod === 'time' ? `${GNU_TIME} -f %M` : 'process.resourceUsage().maxRSS in bench/maxrss-wrapper.mjs'}). ` +
+      '(the format `sim generate` writes by default); median and max wall time, max peak RSS, ' +
+      'median CPU time (user + system) and minor page faults ' +
+      `(${o.rssMethod === 'time' ? `${GNU_TIME} -f '${USAGE_FORMAT}'` : 'process.resourceUsage() in bench/maxrss-wrapper.mjs'}). ` +
       `Clouds: \`escalator sim generate --hosts <n> --seed ${o.seed} --utilisation ${o.utilisation}\` (not timed); ` +
       `fixed-parallel with ${o.fixedParallel} hosts per wave. ` +
       `Load average at start ${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}, ` +
@@ -670,6 +705,8 @@ function markdown(result) {
         (s.medianWallMs / 1000).toFixed(3),
         (s.maxWallMs / 1000).toFixed(3),
         mib(s.maxRssKiB),
+        s.medianCpuMs === null ? '—' : (s.medianCpuMs / 1000).toFixed(2),
+        s.medianMinorFaults === null ? '—' : int(s.medianMinorFaults),
         p ? int(p.waves) : '—',
         p ? int(p.wavesLowerBound) : '—',
         p ? fixed(p.waveRatioExact, 3) : '—',
@@ -688,6 +725,8 @@ function markdown(result) {
           'median s',
           'max s',
           'peak RSS MiB',
+          'CPU s',
+          'page faults',
           'waves',
           'lower bound',
           'waves / bound',
@@ -712,6 +751,8 @@ function markdown(result) {
         );
     }
     if (notes.length > 0) out.push(...notes, '');
+    const touched = firstTouchSentence(size.strategies.optimised, m.probeAtStart);
+    if (touched) out.push(touched, '');
   }
 
   out.push('## Targets', '');
