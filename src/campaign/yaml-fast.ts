@@ -135,6 +135,16 @@ const FLOW_MAPPING = String.raw`\{ *(?:${FLOW_PAIR}(?: *, *${FLOW_PAIR})*)? *\}`
 const VALUE = `(?:${SCALAR}|${FLOW_SEQUENCE}|${FLOW_MAPPING})`;
 const COMMENT = String.raw`(?: +#[^\x00-\x08\x0a-\x1f\x7f]*)?`;
 const LINE = String.raw`(?!---.|\.\.\.)(?: *(?:(?:- +)*(?:${SCALAR}:(?: +${VALUE})?|${VALUE})${COMMENT}| *(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?|---))`;
+const PLAIN_TEXT = new RegExp(`^${FIRST}${REST}$`);
+
+/**
+ * Whether `text`, written as a plain scalar, stays in the plain layout (documentYaml quotes the
+ * rest). It may still need quotes to stay a string (`true`, `1`): the yaml package adds those.
+ */
+export function fitsPlainLayout(text: string): boolean {
+  return PLAIN_TEXT.test(text);
+}
+
 /** The first line outside the plain layout; ~80 ms for a 38 MB inventory. */
 const LINE_OUTSIDE_LAYOUT = new RegExp(`^(?!${LINE}$).*$`, 'm');
 /** A document whose first node is indented, which js-yaml lets later lines dedent from. */

@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
+import { fitsPlainLayout } from './yaml-fast.js';
 
 let loaded: typeof Yaml | undefined;
 
@@ -14,8 +15,25 @@ export function yamlLib(): typeof Yaml {
 
 /**
  * A document as Escalator writes YAML: in the plain layout that reads the fast way
- * (yaml-fast.ts), so no anchors for objects met twice and no long lines folded.
+ * (yaml-fast.ts), so no anchors for objects met twice, no long lines folded, and strings that
+ * would leave that layout written plain or as block scalars (line breaks, tabs, other white
+ * space, `-[`) in double quotes on one line: an exported inventory whose alarm messages have
+ * several lines would otherwise be read the slow way, ~10 times slower at 10,000 hosts.
  */
 export function documentYaml(document: unknown): string {
-  return yamlLib().stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
+  const yaml = yamlLib();
+  const doc = new yaml.Document(document, { aliasDuplicateObjects: false });
+  yaml.visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && !fitsPlainLayout(node.value))
+        node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  // JSON's escapes keep a double-quoted string on one line. The yaml package writes U+2028 and
+  // U+2029 as they are, and JavaScript's regular expressions take them for line ends: every one
+  // is inside a string in double quotes now, where YAML has an escape for each.
+  return doc
+    .toString({ lineWidth: 0, doubleQuotedAsJSON: true })
+    .replace(/\u2028/g, '\\L')
+    .replace(/\u2029/g, '\\P');
 }
