@@ -17,8 +17,9 @@ export function yamlLib(): typeof Yaml {
  * A document as Escalator writes YAML: in the plain layout that reads the fast way
  * (yaml-fast.ts), so no anchors for objects met twice, no long lines folded, and strings that
  * would leave that layout written plain or as block scalars (line breaks, tabs, other white
- * space, `-[`) in double quotes on one line: an exported inventory whose alarm messages have
- * several lines would otherwise be read the slow way, ~10 times slower at 10,000 hosts.
+ * space, `-[`) in double quotes on one line. One two-line description sent the generated
+ * 10,000-host inventory, written the old way, down the yaml package's road: 31 s and 2.2 GiB to
+ * plan, against 5.8 s and 383 MiB (docs/decisions.md).
  */
 export function documentYaml(document: unknown): string {
   const yaml = yamlLib();
