@@ -1,19 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseDocument as parseWithPositions } from 'yaml';
 import { generateCloud } from '../drivers/sim/generate.js';
 import { parseDocument } from './load.js';
-import { layoutLines, mutated, plainMapping, written } from './testing/yaml-texts.js';
+import { fullRead, layoutLines, mutated, plainMapping, written } from './testing/yaml-texts.js';
 import { readYamlFast } from './yaml-fast.js';
 import { documentYaml } from './yaml-lib.js';
 
 const RUNS = { numRuns: 400 };
-
-/** What the yaml package reads, the road every problem is reported from; undefined on errors. */
-function fullRead(text: string): { data: unknown } | undefined {
-  const doc = parseWithPositions(text, { uniqueKeys: true, prettyErrors: false });
-  return doc.errors.length > 0 ? undefined : { data: doc.toJS({ maxAliasCount: 1000 }) };
-}
 
 /** The fast road may decline any text, but what it reads, the yaml package reads the same. */
 function expectSameOrDeclined(text: string): void {

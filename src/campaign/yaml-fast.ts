@@ -1,18 +1,24 @@
 /**
- * The fast road for plain YAML: js-yaml reads a generated 38 MB inventory in ~1.1 s and
- * ~230 MB, where the yaml package, which keeps every node's range for positions, takes ~21 s
- * and ~2 GB. The fast road only takes what it reads exactly as the yaml package would:
+ * The fast road for plain YAML. The yaml package, which keeps every node's range for positions,
+ * reads a generated 38 MB inventory in ~21 s and ~2 GB; the fast road only takes text in the
+ * plain layout below, and reads it exactly as the yaml package would:
  *
- * - plain scalars resolve by the yaml package's YAML 1.2 core schema (the same patterns and
- *   conversions: `1_000`, `0b1` or `2026-12-07` stay strings, as they do there);
- * - only text in the plain layout below takes it; anything else, and any text js-yaml refuses
- *   (duplicate keys, syntax errors), is read by the yaml package, the road that reports every
- *   problem with its position.
+ * - a pass over its lines (yaml-plain-read.ts) reads most of it, a generated inventory in
+ *   ~1.0 s; what that pass declines (a plain scalar continued on the next line, a key such as
+ *   `1:`), js-yaml reads, in ~1.6 s;
+ * - plain scalars resolve by the yaml package's YAML 1.2 core schema (yaml-core-schema.ts: the
+ *   same patterns and conversions, so `1_000`, `0b1` or `2026-12-07` stay strings);
+ * - text outside the layout, and any text both decline or js-yaml refuses (duplicate keys,
+ *   syntax errors), is read by the yaml package, the road that reports every problem with its
+ *   position.
  *
- * The property tests in yaml-fast.test.ts hold both roads to the same data.
+ * The property tests in yaml-fast.test.ts and yaml-plain-read.test.ts hold the roads to the
+ * same data.
  */
 import { createRequire } from 'node:module';
 import type * as JsYaml from 'js-yaml';
+import { CORE_TAGS, formOf, type CoreTag } from './yaml-core-schema.js';
+import { readPlainLayout } from './yaml-plain-read.js';
 
 let loaded: { lib: typeof JsYaml; schema: JsYaml.Schema } | undefined;
 
@@ -21,73 +27,6 @@ function jsYaml(): { lib: typeof JsYaml; schema: JsYaml.Schema } {
   const lib = createRequire(import.meta.url)('js-yaml') as typeof JsYaml;
   loaded = { lib, schema: coreSchema(lib) };
   return loaded;
-}
-
-type Form = readonly [test: RegExp, construct: (text: string) => unknown];
-
-/** A tag of the core schema: the characters its plain scalars can start with, and its forms. */
-interface CoreTag {
-  readonly tag: string;
-  /**
-   * Most scalars of an inventory are names, which no tag's patterns can match: this spares
-   * them the patterns (js-yaml asks each tag in turn about each plain scalar).
-   */
-  readonly firsts: string;
-  readonly forms: readonly Form[];
-}
-
-/**
- * The yaml package's core schema (yaml/dist/schema/core): for each tag, its patterns for plain
- * scalars in its order, and what each makes of the text.
- */
-const CORE_TAGS: readonly CoreTag[] = [
-  { tag: 'null', firsts: '~nN', forms: [[/^(?:~|[Nn]ull|NULL)?$/, () => null]] },
-  {
-    tag: 'bool',
-    firsts: 'tTfF',
-    forms: [[/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T']],
-  },
-  {
-    tag: 'int',
-    firsts: '+-0123456789',
-    forms: [
-      [/^0o[0-7]+$/, (s) => parseInt(s.substring(2), 8)],
-      [/^[-+]?[0-9]+$/, (s) => parseInt(s, 10)],
-      [/^0x[0-9a-fA-F]+$/, (s) => parseInt(s.substring(2), 16)],
-    ],
-  },
-  {
-    tag: 'float',
-    firsts: '+-.0123456789',
-    forms: [
-      [
-        /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-        (s) =>
-          s.slice(-3).toLowerCase() === 'nan'
-            ? NaN
-            : s[0] === '-'
-              ? Number.NEGATIVE_INFINITY
-              : Number.POSITIVE_INFINITY,
-      ],
-      [/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, parseFloat],
-      [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, parseFloat],
-    ],
-  },
-];
-
-/** The form of `tag` that plain scalar `text` takes, if any. */
-function formOf({ firsts, forms }: CoreTag, text: string): Form | undefined {
-  if (text !== '' && !firsts.includes(text.charAt(0))) return undefined;
-  return forms.find(([test]) => test.test(text));
-}
-
-/** What a plain scalar's text means under the core schema (a string when no pattern fits). */
-export function plainScalarValue(text: string): unknown {
-  for (const tag of CORE_TAGS) {
-    const form = formOf(tag, text);
-    if (form !== undefined) return form[1](text);
-  }
-  return text;
 }
 
 /**
@@ -151,18 +90,29 @@ const LINE_OUTSIDE_LAYOUT = new RegExp(`^(?!${LINE}$).*$`, 'm');
 const INDENTED_START = /^(?:[ ]*(?:#.*)?\n)*[ ]+[^ #\n]/;
 
 /**
- * The data of `text`, read the fast way; undefined when the text must be read by the yaml
- * package instead (see above) or js-yaml refuses it, for whatever reason. Line ends may be
- * `\n` or `\r\n` (Windows editors); a `\r` alone, an old Mac's, is left to the yaml package.
+ * Whether every line of `text` is in the plain layout, and nothing else keeps it from the fast
+ * road. Line ends may be `\n` or `\r\n` (Windows editors); a `\r` alone, an old Mac's, is
+ * left to the yaml package.
  */
-export function readYamlFast(text: string): { data: unknown } | undefined {
-  if (
+export function inPlainLayout(text: string): boolean {
+  return !(
     LINE_OUTSIDE_LAYOUT.test(text) ||
     INDENTED_START.test(text) ||
     hasLongKey(text) ||
     (text.includes('\r') && /\r(?!\n)/.test(text))
-  )
-    return undefined;
+  );
+}
+
+/**
+ * The data of `text`, read the fast way; undefined when the text must be read by the yaml
+ * package instead (see above) or js-yaml refuses it, for whatever reason.
+ */
+export function readYamlFast(text: string): { data: unknown } | undefined {
+  if (!inPlainLayout(text)) return undefined;
+  return readPlainLayout(text) ?? readJsYaml(text);
+}
+
+function readJsYaml(text: string): { data: unknown } | undefined {
   const { lib, schema } = jsYaml();
   let data: unknown;
   try {

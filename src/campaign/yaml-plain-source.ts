@@ -11,15 +11,24 @@
  */
 import type { PathSegment } from './path.js';
 import { LineIndex, type LocateRequest, type Position, type SourceMap } from './source-map.js';
-import { plainScalarValue } from './yaml-fast.js';
+import {
+  COLON,
+  COMMA,
+  CR,
+  DASH,
+  HASH,
+  PlainLayoutLost,
+  SPACE,
+  flowScalarToken,
+  isBlankTo,
+  isKeyAt,
+  keyString,
+  scalarToken,
+  skipSpaces,
+  type Token,
+} from './yaml-plain-tokens.js';
 
-/** The text left the plain layout where this pass can follow it. */
-export class PlainLayoutLost extends Error {
-  constructor(offset: number) {
-    super(`the plain YAML layout is lost at offset ${offset}`);
-    this.name = 'PlainLayoutLost';
-  }
-}
+export { PlainLayoutLost } from './yaml-plain-tokens.js';
 
 /** A node of the paths asked for, and what the pass found of it. */
 class Wanted {
@@ -64,13 +73,6 @@ interface Frame {
   /** Mapping: the entry whose value is still to come on later lines. */
   pending: Wanted | undefined;
   pendingOpen: boolean;
-}
-
-/** A scalar token of a line: [start, end) of its text, and whether it is plain. */
-interface Token {
-  readonly start: number;
-  readonly end: number;
-  readonly plain: boolean;
 }
 
 export class PlainYamlSourceMap implements SourceMap {
@@ -268,32 +270,6 @@ export class PlainYamlSourceMap implements SourceMap {
   }
 }
 
-const CR = 0x0d;
-const SPACE = 0x20;
-const HASH = 0x23;
-const DASH = 0x2d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-
-function isBlankTo(text: string, from: number, end: number): boolean {
-  return skipSpaces(text, from, end) === end;
-}
-
-function skipSpaces(text: string, from: number, end: number): number {
-  let pos = from;
-  while (pos < end && text.charCodeAt(pos) === SPACE) pos++;
-  return pos;
-}
-
-/** A `:` that makes the token before it a key: followed by a space or the end of the line. */
-function isKeyAt(text: string, pos: number, end: number): boolean {
-  return (
-    pos < end &&
-    text.charCodeAt(pos) === COLON &&
-    (pos + 1 === end || text.charCodeAt(pos + 1) === SPACE)
-  );
-}
-
 /**
  * Records a value: a scalar with its source, or a flow collection (which has none) with the
  * entries asked for inside it.
@@ -337,115 +313,4 @@ function recordFlow(text: string, wanted: Wanted, token: Token): void {
     if (pos < close && text.charCodeAt(pos) !== COMMA) throw new PlainLayoutLost(pos);
     pos = skipSpaces(text, pos + 1, close);
   }
-}
-
-/** A quoted scalar at `pos`, to its closing quote on the line. */
-function quotedToken(text: string, pos: number, end: number): Token {
-  const c = text[pos];
-  let i = pos + 1;
-  for (;;) {
-    if (i >= end) throw new PlainLayoutLost(pos);
-    const ch = text[i];
-    if (c === '"' && ch === '\\') i += 2;
-    else if (ch === c) {
-      if (c === "'" && text[i + 1] === "'") i += 2;
-      else break;
-    } else i += 1;
-  }
-  return { start: pos, end: i + 1, plain: false };
-}
-
-/** A scalar inside a flow collection: quoted, or plain to `,`, `: ` or the collection's end. */
-function flowScalarToken(text: string, pos: number, close: number): Token {
-  const c = text[pos];
-  return c === '"' || c === "'"
-    ? quotedToken(text, pos, close)
-    : plainToken(text, pos, close, true);
-}
-
-/**
- * A flow collection at `pos`, to the bracket that closes it on the line. A quote opens a quoted
- * scalar only where an entry begins (`it's` is plain), and quoted scalars are skipped whole.
- */
-function flowToken(text: string, pos: number, end: number): Token {
-  const closer = text[pos] === '[' ? ']' : '}';
-  let atEntry = true;
-  for (let i = pos + 1; i < end;) {
-    const ch = text[i];
-    if (ch === closer) return { start: pos, end: i + 1, plain: false };
-    if (atEntry && (ch === '"' || ch === "'")) {
-      i = quotedToken(text, i, end).end;
-      atEntry = false;
-      continue;
-    }
-    if (ch === ',' || (ch === ':' && text[i + 1] === ' ')) atEntry = true;
-    else if (ch !== ' ') atEntry = false;
-    i += 1;
-  }
-  throw new PlainLayoutLost(pos);
-}
-
-/**
- * The value at `pos`: a quoted scalar to its closing quote, a flow collection to its closing
- * bracket, a plain scalar to `: `, ` #` or the end of the line.
- */
-function scalarToken(text: string, pos: number, end: number): Token {
-  const c = text[pos];
-  if (c === '"' || c === "'") return quotedToken(text, pos, end);
-  if (c === '[' || c === '{') return flowToken(text, pos, end);
-  return plainToken(text, pos, end, false);
-}
-
-/** A plain scalar at `pos`, to `: `, ` #` or `end`; inside a flow collection also to `,`. */
-function plainToken(text: string, pos: number, end: number, inFlow: boolean): Token {
-  let last = pos;
-  for (let i = pos; i < end; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === COLON && (i + 1 === end || text.charCodeAt(i + 1) === SPACE)) break;
-    if (inFlow && ch === COMMA) break;
-    if (ch === SPACE) {
-      if (text.charCodeAt(i + 1) === HASH) break;
-    } else last = i + 1;
-  }
-  return { start: pos, end: last, plain: true };
-}
-
-/** A key's text as the data has it: quotes undone, plain keys read by the core schema. */
-function keyString(text: string, token: Token): string {
-  const raw = text.slice(token.start, token.end);
-  if (!token.plain)
-    return raw[0] === "'" ? raw.slice(1, -1).replace(/''/g, "'") : unescape(raw, token.start);
-  return String(plainScalarValue(raw));
-}
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '0': '\0',
-  a: '\x07',
-  b: '\b',
-  t: '\t',
-  n: '\n',
-  v: '\v',
-  f: '\f',
-  r: '\r',
-  e: '\x1b',
-  ' ': ' ',
-  '"': '"',
-  '/': '/',
-  '\\': '\\',
-  N: '\x85',
-  _: '\xa0',
-  L: '\u2028',
-  P: '\u2029',
-};
-
-/** A double-quoted scalar's text (the escapes the plain layout lets through). */
-function unescape(quoted: string, at: number): string {
-  return quoted
-    .slice(1, -1)
-    .replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (_, e: string) => {
-      if (e.length > 1) return String.fromCodePoint(parseInt(e.slice(1), 16));
-      const out = ESCAPES[e];
-      if (out === undefined) throw new PlainLayoutLost(at);
-      return out;
-    });
 }

@@ -4,7 +4,7 @@
  * damaged. Shared by yaml-fast.test.ts and yaml-plain-source.test.ts.
  */
 import fc from 'fast-check';
-import { stringify } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 
 /** Plain scalars that schemas read differently: numbers, booleans, nulls, dates, near misses. */
 export const SCALARS = [
@@ -141,3 +141,9 @@ export const mutated = fc
       return t.slice(0, i) + insert + t.slice(i + cut);
     }, text),
   );
+
+/** What the yaml package reads, the road every problem is reported from; undefined on errors. */
+export function fullRead(text: string): { data: unknown } | undefined {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  return doc.errors.length > 0 ? undefined : { data: doc.toJS({ maxAliasCount: 1000 }) };
+}

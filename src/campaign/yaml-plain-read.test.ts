@@ -1,0 +1,125 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generateCloud } from '../drivers/sim/generate.js';
+import { fullRead, layoutLines, mutated, plainMapping, written } from './testing/yaml-texts.js';
+import { inPlainLayout } from './yaml-fast.js';
+import { documentYaml } from './yaml-lib.js';
+import { readPlainLayout } from './yaml-plain-read.js';
+
+const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
+
+/**
+ * For text in the plain layout, the pass over lines reads what the yaml package reads, or
+ * declines; true when it read the text.
+ */
+function sameOrDeclined(text: string): boolean {
+  if (!inPlainLayout(text)) return false;
+  const read = readPlainLayout(text);
+  if (read === undefined) return false;
+  const full = fullRead(text);
+  expect(full, `the yaml package refuses what the pass over lines read:\n${text}`).toBeDefined();
+  expect(read.data, text).toStrictEqual(full?.data);
+  return true;
+}
+
+/** Runs `texts` through sameOrDeclined; the share read must show the comparison is not vacuous. */
+function holdsOn(texts: fc.Arbitrary<string>, runs: number, minShareRead: number): void {
+  let read = 0;
+  fc.assert(
+    fc.property(texts, (text) => {
+      if (sameOrDeclined(text)) read += 1;
+    }),
+    { numRuns: runs },
+  );
+  expect(read).toBeGreaterThan(runs * minShareRead);
+}
+
+describe('the pass over the lines of plain YAML', () => {
+  it('reads lines at any indentation into the same data as the yaml package, or declines', () => {
+    holdsOn(layoutLines, FUZZ_RUNS, 0.02);
+  });
+
+  it('reads plain scalars by the core schema, as the yaml package does', () => {
+    holdsOn(plainMapping, 400, 0.08);
+  });
+
+  it('reads whatever the yaml package writes, in block or flow style, to the same data', () => {
+    holdsOn(written, 400, 0.2);
+  });
+
+  it('reads text with Windows line ends (\\r\\n) as the yaml package does', () => {
+    holdsOn(
+      fc.oneof(layoutLines, written).map((t) => t.replace(/\n/g, '\r\n')),
+      400,
+      0.05,
+    );
+  });
+
+  it('never reads damaged text differently from the yaml package', () => {
+    fc.assert(
+      fc.property(mutated, (text) => {
+        sameOrDeclined(text);
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+  });
+
+  it('reads the documents `sim generate` writes, without declining any', () => {
+    const cloud = generateCloud({ hosts: 30, seed: 5, utilisation: 0.7 });
+    for (const document of [cloud.inventory, cloud.catalog, cloud.campaign]) {
+      const text = documentYaml(document);
+      expect(inPlainLayout(text)).toBe(true);
+      expect(readPlainLayout(text)?.data).toStrictEqual(fullRead(text)?.data);
+    }
+  });
+
+  it('reads sequences at their key’s column, nested dashes and mappings in items', () => {
+    const text = [
+      '# a comment',
+      '---',
+      'hosts:',
+      '- name: a',
+      '  roles:',
+      '  - compute',
+      '  - network',
+      "  labels: {az: az1, \"r k\": 'x''y'}",
+      '- name: b',
+      '  caps:',
+      '    vcpu: 4',
+      '    empty:',
+      'matrix:',
+      '  - - 1',
+      '    - "two\\tlines\\u00e9"',
+      '  - - ~',
+      'last:',
+      '',
+    ].join('\n');
+    expect(readPlainLayout(text)?.data).toStrictEqual({
+      hosts: [
+        { name: 'a', roles: ['compute', 'network'], labels: { az: 'az1', 'r k': "x'y" } },
+        { name: 'b', caps: { vcpu: 4, empty: null } },
+      ],
+      matrix: [[1, 'two\tlinesé'], [null]],
+      last: null,
+    });
+    expect(readPlainLayout(text)?.data).toStrictEqual(fullRead(text)?.data);
+  });
+
+  it.each([
+    ['a plain scalar continued on the next line', 'a: one\n  two\n'],
+    ['an item continued on the next line', '- one\n  two\n'],
+    ['a key the core schema reads as a number', '1: one\n'],
+    ['a key the core schema reads as true', 'true: yes\n'],
+    ['a null key', 'null: x\n'],
+    ['a duplicate key', 'a: 1\nb: 2\na: 3\n'],
+    ['a duplicate key in a flow mapping', 'a: {x: 1, x: 2}\n'],
+    ['a key __proto__', '__proto__: {a: 1}\n'],
+    ['a second document', 'a: 1\n---\nb: 2\n'],
+    ['a key indented past its mapping', 'a: 1\n  b: 2\n'],
+    ['a key dedented between two mappings', 'a:\n    b: 1\n  c: 2\n'],
+    ['a value at its key’s column', 'a:\n"x"\n'],
+    ['an empty document', '# nothing\n'],
+  ])('declines %s', (_what, text) => {
+    expect(readPlainLayout(text)).toBeUndefined();
+  });
+});

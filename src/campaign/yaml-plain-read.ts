@@ -1,0 +1,267 @@
+/**
+ * The data of YAML text in the plain layout (yaml-fast.ts), read in one pass over its lines.
+ *
+ * js-yaml reads any YAML, a character at a time: ~1.1 s for a generated 10,000-host inventory
+ * (38 MB). Text in the plain layout says its structure line by line (a line opens at most a few
+ * nodes, at columns that say where they belong), so this pass reads it with a stack of open
+ * collections, as yaml-plain-source.ts finds positions. It reads only what it is sure the yaml
+ * package reads the same way and declines the rest (undefined): a plain scalar continued on the
+ * next line, a key that is not a string (`1:`, `true:`), a duplicate key, `__proto__`, an empty
+ * document, and any line where the indentation does not fit the open collections (which the yaml
+ * package reports as an error). Held to the yaml package by the property tests in
+ * yaml-plain-read.test.ts.
+ *
+ * Only for text in the plain layout (`inPlainLayout`): the lines' shape is taken as given.
+ */
+import { plainScalarValue } from './yaml-core-schema.js';
+import {
+  COLON,
+  COMMA,
+  CR,
+  DASH,
+  HASH,
+  PlainLayoutLost,
+  SPACE,
+  flowScalarToken,
+  isBlankTo,
+  isKeyAt,
+  keyString,
+  scalarToken,
+  skipSpaces,
+  unescape,
+  type Token,
+} from './yaml-plain-tokens.js';
+
+type YamlMap = Record<string, unknown>;
+
+/** A collection still open: a block sequence, or a block mapping and its key awaiting a value. */
+interface Frame {
+  readonly col: number;
+  readonly seq: unknown[] | undefined;
+  readonly map: YamlMap | undefined;
+  /** Mapping: the key whose value is on later lines (null until then). */
+  pending: string | undefined;
+}
+
+/** The data of `text`, or undefined when this pass declines it (see above). */
+export function readPlainLayout(text: string): { data: unknown } | undefined {
+  try {
+    return new PlainReader(text).read();
+  } catch (error) {
+    if (error instanceof PlainLayoutLost) return undefined;
+    throw error;
+  }
+}
+
+class PlainReader {
+  private readonly stack: Frame[] = [];
+  private root: unknown = undefined;
+  private rootSeen = false;
+  /**
+   * Plain keys met before, by length and first character: a document repeats a few dozen keys
+   * (`name`, `host`) on most of its lines, and a key found here is not sliced, read by the
+   * core schema or looked up among the engine's property names again (~70 ms at 10,000 hosts).
+   */
+  private readonly keys: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS);
+
+  constructor(private readonly text: string) {}
+
+  read(): { data: unknown } | undefined {
+    const text = this.text;
+    const stack = this.stack;
+    for (let start = 0; start < text.length;) {
+      const newline = text.indexOf('\n', start);
+      const lineStart = start;
+      start = newline === -1 ? text.length : newline + 1;
+      let end = newline === -1 ? text.length : newline;
+      if (end > lineStart && text.charCodeAt(end - 1) === CR) end -= 1;
+      let pos = lineStart;
+      while (pos < end && text.charCodeAt(pos) === SPACE) pos++;
+      if (pos === end || text.charCodeAt(pos) === HASH) continue;
+      if (pos === lineStart && text.startsWith('---', pos) && isBlankTo(text, pos + 3, end)) {
+        // The marker that opens the document; after content, a second document.
+        if (this.rootSeen) throw new PlainLayoutLost(pos);
+        continue;
+      }
+      const col = pos - lineStart;
+      const isDash = isDashAt(text, pos);
+      for (let top = stack[stack.length - 1]; top !== undefined; top = stack[stack.length - 1]) {
+        // A sequence at its mapping's column ends where the mapping's next key begins.
+        if (top.col > col || (top.col === col && top.seq !== undefined && !isDash)) stack.pop();
+        else break;
+      }
+      if (isDash) this.items(lineStart, pos, end);
+      else this.line(col, pos, end);
+    }
+    return this.rootSeen ? { data: this.root } : undefined;
+  }
+
+  /** A line of dashes, each an item of a sequence at its column, and what follows them. */
+  private items(lineStart: number, from: number, end: number): void {
+    const text = this.text;
+    const stack = this.stack;
+    let pos = from;
+    let seq: unknown[] | undefined;
+    while (isDashAt(text, pos)) {
+      const dashCol = pos - lineStart;
+      const top = stack[stack.length - 1];
+      if (seq === undefined && top?.seq !== undefined && top.col === dashCol) seq = top.seq;
+      else {
+        const next: unknown[] = [];
+        if (seq === undefined) this.place(next, dashCol, pos, true);
+        else seq.push(next);
+        stack.push({ col: dashCol, seq: next, map: undefined, pending: undefined });
+        seq = next;
+      }
+      pos = skipSpaces(text, pos + 1, end);
+    }
+    const token = scalarToken(text, pos, end);
+    const colon = skipSpaces(text, token.end, end);
+    if (seq === undefined) throw new PlainLayoutLost(pos);
+    if (!isKeyAt(text, colon, end)) {
+      seq.push(this.value(token));
+      return;
+    }
+    const map: YamlMap = {};
+    seq.push(map);
+    const frame: Frame = { col: pos - lineStart, seq: undefined, map, pending: undefined };
+    stack.push(frame);
+    this.entry(frame, token, colon, end);
+  }
+
+  /** A line that opens with a key or a value. */
+  private line(col: number, pos: number, end: number): void {
+    const text = this.text;
+    const stack = this.stack;
+    const token = scalarToken(text, pos, end);
+    const colon = skipSpaces(text, token.end, end);
+    let top = stack[stack.length - 1];
+    if (isKeyAt(text, colon, end)) {
+      if (top?.map === undefined || top.col !== col) {
+        const map: YamlMap = {};
+        this.place(map, col, pos);
+        top = { col, seq: undefined, map, pending: undefined };
+        stack.push(top);
+      }
+      this.entry(top, token, colon, end);
+      return;
+    }
+    // A value alone on its line: the value of the key above it, or the whole document. On any
+    // other line it would continue a plain scalar, or be an error: declined.
+    this.place(this.value(token), col, pos);
+  }
+
+  /**
+   * Puts a node that opens at `col` where it belongs: the value a key awaits, or the document.
+   * Only a block sequence may stand at its key's column; any other value is indented past it.
+   */
+  private place(value: unknown, col: number, at: number, blockSequence = false): void {
+    const top = this.stack[this.stack.length - 1];
+    if (top === undefined) {
+      if (this.rootSeen) throw new PlainLayoutLost(at);
+      this.rootSeen = true;
+      this.root = value;
+      return;
+    }
+    if (
+      top.map === undefined ||
+      top.pending === undefined ||
+      col < top.col ||
+      (col === top.col && !blockSequence)
+    )
+      throw new PlainLayoutLost(at);
+    top.map[top.pending] = value;
+    top.pending = undefined;
+  }
+
+  /** A `key:` of the mapping of `frame`, and its value when it is on the same line. */
+  private entry(frame: Frame, keyToken: Token, colon: number, end: number): void {
+    const text = this.text;
+    const map = frame.map as YamlMap;
+    const key = keyToken.plain ? this.plainKey(keyToken) : keyString(text, keyToken);
+    frame.pending = undefined;
+    const valueAt = skipSpaces(text, colon + 1, end);
+    if (valueAt === end || text.charCodeAt(valueAt) === HASH) {
+      setOnce(map, key, null, keyToken.start);
+      frame.pending = key;
+    } else setOnce(map, key, this.value(scalarToken(text, valueAt, end)), keyToken.start);
+  }
+
+  private plainKey(token: Token): string {
+    const length = token.end - token.start;
+    const slot = (length * 31 + this.text.charCodeAt(token.start)) & (KEY_SLOTS - 1);
+    const known = this.keys[slot];
+    if (known !== undefined && known.length === length && this.text.startsWith(known, token.start))
+      return known;
+    const key = keyOf(this.text, token);
+    this.keys[slot] = key;
+    return key;
+  }
+
+  private value(token: Token): unknown {
+    const c = this.text.charCodeAt(token.start);
+    return c === OPEN_BRACKET || c === OPEN_BRACE
+      ? flowValue(this.text, token)
+      : scalarValue(this.text, token);
+  }
+}
+
+const KEY_SLOTS = 256;
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+
+const isDashAt = (text: string, pos: number): boolean =>
+  text.charCodeAt(pos) === DASH && text.charCodeAt(pos + 1) === SPACE;
+
+/** A scalar's data: quotes undone, plain text read by the core schema. */
+function scalarValue(text: string, token: Token): unknown {
+  const c = text.charCodeAt(token.start);
+  if (c === DOUBLE_QUOTE) {
+    const quoted = text.slice(token.start, token.end);
+    return quoted.includes('\\') ? unescape(quoted, token.start) : quoted.slice(1, -1);
+  }
+  if (c === SINGLE_QUOTE) return text.slice(token.start + 1, token.end - 1).replace(/''/g, "'");
+  return plainScalarValue(text.slice(token.start, token.end));
+}
+
+/**
+ * A key as a string. A plain key that the core schema reads as something else (`1`, `true`,
+ * `~`) becomes a string by rules of its own in each reader (`~` becomes ""): declined.
+ */
+function keyOf(text: string, token: Token): string {
+  if (!token.plain) return keyString(text, token);
+  const raw = text.slice(token.start, token.end);
+  if (typeof plainScalarValue(raw) !== 'string') throw new PlainLayoutLost(token.start);
+  return raw;
+}
+
+/** Sets `key` once: a second time is a duplicate key, which the yaml package reports. */
+function setOnce(map: YamlMap, key: string, value: unknown, at: number): void {
+  if (key === '__proto__' || Object.hasOwn(map, key)) throw new PlainLayoutLost(at);
+  map[key] = value;
+}
+
+/** A flow collection on one line: scalars separated by commas, a space after each `:`. */
+function flowValue(text: string, token: Token): unknown[] | YamlMap {
+  const close = token.end - 1;
+  const mapping = text.charCodeAt(token.start) === OPEN_BRACE;
+  const items: unknown[] = [];
+  const map: YamlMap = {};
+  let pos = skipSpaces(text, token.start + 1, close);
+  while (pos < close) {
+    const item = flowScalarToken(text, pos, close);
+    let value = item;
+    if (mapping) {
+      const colon = skipSpaces(text, item.end, close);
+      if (text.charCodeAt(colon) !== COLON) throw new PlainLayoutLost(colon);
+      value = flowScalarToken(text, skipSpaces(text, colon + 1, close), close);
+      setOnce(map, keyOf(text, item), scalarValue(text, value), item.start);
+    } else items.push(scalarValue(text, value));
+    pos = skipSpaces(text, value.end, close);
+    if (pos < close && text.charCodeAt(pos) !== COMMA) throw new PlainLayoutLost(pos);
+    pos = skipSpaces(text, pos + 1, close);
+  }
+  return mapping ? map : items;
+}
