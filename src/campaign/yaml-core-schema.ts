@@ -63,10 +63,17 @@ export function formOf({ firsts, forms }: CoreTag, text: string): Form | undefin
 
 /** The characters that some tag's plain scalars start with. */
 const ANY_FIRST = new Set(CORE_TAGS.flatMap((tag) => [...tag.firsts]));
+/**
+ * Every tag's patterns as one: most scalars that start like a number are not one (`500ms`,
+ * `6.1.76-1`), and one test says so where the tags' seven would.
+ */
+const ANY_FORM = new RegExp(
+  CORE_TAGS.flatMap((tag) => tag.forms.map(([test]) => `(?:${test.source})`)).join('|'),
+);
 
 /** What a plain scalar's text means under the core schema (a string when no pattern fits). */
 export function plainScalarValue(text: string): unknown {
-  if (text !== '' && !ANY_FIRST.has(text.charAt(0))) return text;
+  if ((text !== '' && !ANY_FIRST.has(text.charAt(0))) || !ANY_FORM.test(text)) return text;
   for (const tag of CORE_TAGS) {
     const form = formOf(tag, text);
     if (form !== undefined) return form[1](text);
