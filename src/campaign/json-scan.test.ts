@@ -28,6 +28,14 @@ describe('hasDuplicateKeys', () => {
       RUNS,
     );
   });
+
+  it('finds a key written twice at the bottom of deep nesting, which recursion alone could not reach', () => {
+    const depth = 20_000;
+    const text = `${'['.repeat(depth)}{"a": 1, "b": [{}], "a": 2}${']'.repeat(depth)}`;
+    expect(hasDuplicateKeys(text, JSON.parse(text))).toBe(true);
+    const clean = text.replace('"a": 2', '"c": 2');
+    expect(hasDuplicateKeys(clean, JSON.parse(clean))).toBe(false);
+  });
 });
 
 describe('scanJson', () => {

@@ -132,6 +132,20 @@ describe('JSON syntax', () => {
     );
   });
 
+  it('reports a duplicate key in a large document too (once skipped above 8 MB)', () => {
+    const instances = Array.from(
+      { length: 120_000 },
+      (_, i) =>
+        `{"name":"vm-${i}","host":"cmp-${i % 997}","flavor":"vnf.small","migration":"live"}`,
+    );
+    instances[119_998] = '{"name":"vm-119998","host":"cmp-1","host":"cmp-2","flavor":"vnf.small"}';
+    const text = `{"spec":{"instances":[\n${instances.join(',\n')}\n]}}`;
+    expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
+    expect(formatProblems(parseDocument(text, 'big.json').problems)).toBe(
+      'big.json:120000:36 spec.instances[119998].host: duplicate key "host" (first at line 120000); only one can count',
+    );
+  });
+
   it('reads text without an extension as JSON first, then as YAML, then explains the JSON', () => {
     expect(parseDocument('{"a": [1]}', 'stdin')).toMatchObject({
       format: 'json',
