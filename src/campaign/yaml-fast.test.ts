@@ -137,6 +137,20 @@ describe('the fast YAML road', () => {
     ]);
   });
 
+  it('positions problems after a block scalar read the fast way', () => {
+    const text =
+      'kind: Campaign\nnote: |\n  vcpu: not this one\n  # nor this\nspec:\n  vcpu: 1.10\n';
+    const parsed = parseDocument(text, 'c.yaml');
+    expect(parsed.data).toEqual({
+      kind: 'Campaign',
+      note: 'vcpu: not this one\n# nor this\n',
+      spec: { vcpu: 1.1 },
+    });
+    expect(parsed.source.locate([{ path: ['spec', 'vcpu'], at: 'value' }])).toEqual([
+      { line: 6, column: 9, source: '1.10' },
+    ]);
+  });
+
   it('still positions every problem of a document read the fast way', () => {
     const text = 'apiVersion: escalator.dev/v1alpha1\nkind: Campaign\nspec:\n  vcpu: 1.10\n';
     const parsed = parseDocument(text, 'c.yaml');

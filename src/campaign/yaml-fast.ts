@@ -4,8 +4,8 @@
  * plain layout below, and reads it exactly as the yaml package would:
  *
  * - a pass over its lines (yaml-plain-read.ts) reads most of it, a generated inventory in
- *   ~1.0 s; what that pass declines (a plain scalar continued on the next line, a key such as
- *   `1:`), js-yaml reads, in ~1.6 s;
+ *   ~0.9 s; what that pass declines (a plain scalar continued on the next line, a key such as
+ *   `1:`), js-yaml reads, in ~1.6 s, except block scalars, which js-yaml is not trusted with;
  * - plain scalars resolve by the yaml package's YAML 1.2 core schema (yaml-core-schema.ts: the
  *   same patterns and conversions, so `1_000`, `0b1` or `2026-12-07` stay strings);
  * - text outside the layout, and any text both decline or js-yaml refuses (duplicate keys,
@@ -55,11 +55,14 @@ function coreSchema(lib: typeof JsYaml): JsYaml.Schema {
 // block mappings and sequences; keys and values that are single-line plain, "double" or
 // 'single' quoted scalars; values that are flow collections of such scalars on one line, as
 // people write them (`roles: [compute, network]`, `labels: {az: az1, rack: r7}`: no nesting,
-// no empty or trailing entries, a space after each `:`); comments after a space. Anything else
-// (anchors, aliases, tags, directives, other flow collections, block scalars, quoted text over several lines,
-// explicit keys, a `-` with nothing after it (js-yaml can file the next item under it), tabs or control characters outside quotes, `---` or `...` glued to text, a first
-// node that is indented) is left to the yaml package: it is
-// where js-yaml, laxer in places, could read what the yaml package refuses or reads otherwise.
+// no empty or trailing entries, a space after each `:`); comments after a space; block
+// scalars (`description: |`, `- >-`), whose lines below are their text, which only the pass
+// over lines reads (it declines the rarer forms, and the yaml package reads those). Anything
+// else (anchors, aliases, tags, directives, other flow collections, quoted text over several
+// lines, explicit keys, a `-` with nothing after it (js-yaml can file the next item under it),
+// tabs or control characters outside quotes, `---` or `...` glued to text, a first node that
+// is indented) is left to the yaml package: it is where js-yaml, laxer in places, could read
+// what the yaml package refuses or reads otherwise.
 const FIRST = String.raw`(?:[^\s\-?:,[\]{}#&*!|>'"%@${'`'}]|[-?:](?=[^\s,[\]{}]))`;
 const REST = String.raw`(?:[^\s:#]|:(?=\S)|#|[ ]+(?=[^\s#]))*`;
 const DOUBLE_QUOTED = String.raw`"(?:[^"\\\x00-\x1f\x7f]|\\(?:[0abtnvfre "/\\N_LP]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}))*"`;
@@ -88,28 +91,86 @@ export function fitsPlainLayout(text: string): boolean {
 const LINE_OUTSIDE_LAYOUT = new RegExp(`^(?!${LINE}$).*$`, 'm');
 /** A document whose first node is indented, which js-yaml lets later lines dedent from. */
 const INDENTED_START = /^(?:[ ]*(?:#.*)?\n)*[ ]+[^ #\n]/;
+/**
+ * A block scalar's header line (`key: |`, `- >-`, `- key: |+ # note`): its text is on the lines
+ * below, indented past its parent's column, which is the key's or else the last dash's.
+ */
+const HEADER_LINE = new RegExp(
+  String.raw`^( *(?:- +)*)(?:(${SCALAR}):[ ]+)?[|>][-+]?${COMMENT}$`,
+  'gm',
+);
+
+/** In the plain layout, with block scalars or without; or outside it. */
+export type PlainLayout = 'outside' | 'plain' | 'blocks';
 
 /**
- * Whether every line of `text` is in the plain layout, and nothing else keeps it from the fast
- * road. Line ends may be `\n` or `\r\n` (Windows editors); a `\r` alone, an old Mac's, is
- * left to the yaml package.
+ * Whether every line of `text` is in the plain layout (block scalars' text aside), and nothing
+ * else keeps it from the fast road. Line ends may be `\n` or `\r\n` (Windows editors); a `\r`
+ * alone, an old Mac's, is left to the yaml package.
  */
-export function inPlainLayout(text: string): boolean {
-  return !(
-    LINE_OUTSIDE_LAYOUT.test(text) ||
+export function plainLayoutOf(text: string): PlainLayout {
+  if (
     INDENTED_START.test(text) ||
     hasLongKey(text) ||
     (text.includes('\r') && /\r(?!\n)/.test(text))
-  );
+  )
+    return 'outside';
+  const lines = withoutBlockScalars(text);
+  if (lines === undefined || LINE_OUTSIDE_LAYOUT.test(lines)) return 'outside';
+  return lines === text ? 'plain' : 'blocks';
+}
+
+export const inPlainLayout = (text: string): boolean => plainLayoutOf(text) !== 'outside';
+
+/**
+ * `text` with the header and text lines of each block scalar emptied, for the line pattern to
+ * check the rest; undefined when U+2028 or U+2029 are about (the pattern takes them for line
+ * ends, YAML does not: a header could hide behind one).
+ */
+function withoutBlockScalars(text: string): string | undefined {
+  if (!text.includes('|') && !text.includes('>')) return text;
+  HEADER_LINE.lastIndex = 0;
+  const parts: string[] = [];
+  let copied = 0;
+  for (let m = HEADER_LINE.exec(text); m !== null; m = HEADER_LINE.exec(text)) {
+    if (copied === 0 && /[\u2028\u2029]/.test(text)) return undefined;
+    const prefix = m[1] ?? '';
+    const parent = m[2] !== undefined ? prefix.length : prefix.lastIndexOf('-');
+    const headerEnd = text.indexOf('\n', m.index);
+    let next = headerEnd === -1 ? text.length : headerEnd + 1;
+    let lineEnds = headerEnd === -1 ? 0 : 1;
+    while (next < text.length) {
+      const newline = text.indexOf('\n', next);
+      const end = newline === -1 ? text.length : newline;
+      let spaces = 0;
+      while (text.charCodeAt(next + spaces) === 0x20) spaces++;
+      const blank = next + spaces >= end || (next + spaces === end - 1 && text[end - 1] === '\r');
+      if (!blank && spaces <= parent) break;
+      if (newline === -1) next = text.length;
+      else {
+        next = newline + 1;
+        lineEnds += 1;
+      }
+    }
+    parts.push(text.slice(copied, m.index), '\n'.repeat(lineEnds));
+    copied = next;
+    HEADER_LINE.lastIndex = next;
+  }
+  if (copied === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join('');
 }
 
 /**
  * The data of `text`, read the fast way; undefined when the text must be read by the yaml
- * package instead (see above) or js-yaml refuses it, for whatever reason.
+ * package instead (see above) or js-yaml refuses it, for whatever reason. Block scalars are
+ * read by the pass over lines only: where it declines them, the yaml package reads them.
  */
 export function readYamlFast(text: string): { data: unknown } | undefined {
-  if (!inPlainLayout(text)) return undefined;
-  return readPlainLayout(text) ?? readJsYaml(text);
+  const layout = plainLayoutOf(text);
+  if (layout === 'outside') return undefined;
+  const plain = readPlainLayout(text);
+  return plain !== undefined || layout === 'blocks' ? plain : readJsYaml(text);
 }
 
 function readJsYaml(text: string): { data: unknown } | undefined {

@@ -1,8 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { generateCloud } from '../drivers/sim/generate.js';
-import { fullRead, layoutLines, mutated, plainMapping, written } from './testing/yaml-texts.js';
-import { inPlainLayout } from './yaml-fast.js';
+import {
+  blockScalars,
+  fullRead,
+  layoutLines,
+  mutated,
+  plainMapping,
+  scalarText,
+  written,
+} from './testing/yaml-texts.js';
+import { inPlainLayout, plainLayoutOf, readYamlFast } from './yaml-fast.js';
 import { documentYaml } from './yaml-lib.js';
 import { readPlainLayout } from './yaml-plain-read.js';
 
@@ -53,6 +62,36 @@ describe('the pass over the lines of plain YAML', () => {
       400,
       0.05,
     );
+  });
+
+  it('reads block scalars (| and >, strip, clip, keep) as the yaml package does, or declines', () => {
+    holdsOn(blockScalars, FUZZ_RUNS, 0.05);
+  });
+
+  it('reads the block scalars the yaml package writes for text over several lines', () => {
+    const multiline = fc
+      .array(fc.oneof(fc.constantFrom('', ' ', 'x', '  y', '#z', 'a: b', '- c'), scalarText), {
+        minLength: 2,
+        maxLength: 5,
+      })
+      .map((lines) => lines.join('\n'));
+    const documents = fc
+      .tuple(multiline, multiline, fc.constantFrom('BLOCK_LITERAL', 'BLOCK_FOLDED'))
+      .map(([a, b, style]) =>
+        stringify({ a, list: [b, { c: a }], z: 1 }, { defaultStringType: style }),
+      );
+    holdsOn(documents, 1000, 0.3);
+  });
+
+  it('leaves block scalars it declines to the yaml package, not to js-yaml', () => {
+    fc.assert(
+      fc.property(blockScalars, (text) => {
+        if (plainLayoutOf(text) !== 'blocks' || readPlainLayout(text) !== undefined) return;
+        expect(readYamlFast(text)).toBeUndefined();
+      }),
+      { numRuns: 500 },
+    );
+    expect(readYamlFast('a: |\n\n  leading empty line\n')).toBeUndefined();
   });
 
   it('never reads damaged text differently from the yaml package', () => {

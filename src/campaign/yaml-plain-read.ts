@@ -4,17 +4,20 @@
  * js-yaml reads any YAML, a character at a time: ~1.1 s for a generated 10,000-host inventory
  * (38 MB). Text in the plain layout says its structure line by line (a line opens at most a few
  * nodes, at columns that say where they belong), so this pass reads it with a stack of open
- * collections, as yaml-plain-source.ts finds positions. It reads only what it is sure the yaml
- * package reads the same way and declines the rest (undefined): a plain scalar continued on the
- * next line, a key that is not a string (`1:`, `true:`), a duplicate key, `__proto__`, an empty
- * document, and any line where the indentation does not fit the open collections (which the yaml
- * package reports as an error). Held to the yaml package by the property tests in
- * yaml-plain-read.test.ts.
+ * collections, as yaml-plain-source.ts finds positions; a block scalar's header tells it to
+ * take the lines below as text (blockScalar). It reads only what it is sure the yaml package
+ * reads the same way and declines the rest (undefined): a plain scalar continued on the next
+ * line, a key that is not a string (`1:`, `true:`), a duplicate key, `__proto__`, an empty
+ * document, the rarer forms of block scalars, and any line where the indentation does not fit
+ * the open collections (which the yaml package reports as an error). Held to the yaml package
+ * by the property tests in yaml-plain-read.test.ts.
  *
  * Only for text in the plain layout (`inPlainLayout`): the lines' shape is taken as given.
  */
 import { plainScalarValue } from './yaml-core-schema.js';
 import {
+  blockHeaderAt,
+  blockScalar,
   COLON,
   COMMA,
   CR,
@@ -57,6 +60,8 @@ class PlainReader {
   private readonly stack: Frame[] = [];
   private root: unknown = undefined;
   private rootSeen = false;
+  /** Where the next line starts: a block scalar's text moves it past its own lines. */
+  private next = 0;
   /**
    * Plain keys met before, by length and first character: a document repeats a few dozen keys
    * (`name`, `host`) on most of its lines, and a key found here is not sliced, read by the
@@ -69,10 +74,10 @@ class PlainReader {
   read(): { data: unknown } | undefined {
     const text = this.text;
     const stack = this.stack;
-    for (let start = 0; start < text.length;) {
-      const newline = text.indexOf('\n', start);
-      const lineStart = start;
-      start = newline === -1 ? text.length : newline + 1;
+    while (this.next < text.length) {
+      const lineStart = this.next;
+      const newline = text.indexOf('\n', lineStart);
+      this.next = newline === -1 ? text.length : newline + 1;
       let end = newline === -1 ? text.length : newline;
       if (end > lineStart && text.charCodeAt(end - 1) === CR) end -= 1;
       let pos = lineStart;
@@ -102,8 +107,9 @@ class PlainReader {
     const stack = this.stack;
     let pos = from;
     let seq: unknown[] | undefined;
+    let dashCol = -1;
     while (isDashAt(text, pos)) {
-      const dashCol = pos - lineStart;
+      dashCol = pos - lineStart;
       const top = stack[stack.length - 1];
       if (seq === undefined && top?.seq !== undefined && top.col === dashCol) seq = top.seq;
       else {
@@ -115,9 +121,13 @@ class PlainReader {
       }
       pos = skipSpaces(text, pos + 1, end);
     }
+    if (seq === undefined) throw new PlainLayoutLost(pos);
+    if (blockHeaderAt(text, pos) !== undefined) {
+      seq.push(this.valueAt(pos, end, dashCol));
+      return;
+    }
     const token = scalarToken(text, pos, end);
     const colon = skipSpaces(text, token.end, end);
-    if (seq === undefined) throw new PlainLayoutLost(pos);
     if (!isKeyAt(text, colon, end)) {
       seq.push(this.value(token));
       return;
@@ -184,7 +194,7 @@ class PlainReader {
     if (valueAt === end || text.charCodeAt(valueAt) === HASH) {
       setOnce(map, key, null, keyToken.start);
       frame.pending = key;
-    } else setOnce(map, key, this.value(scalarToken(text, valueAt, end)), keyToken.start);
+    } else setOnce(map, key, this.valueAt(valueAt, end, frame.col), keyToken.start);
   }
 
   private plainKey(token: Token): string {
@@ -196,6 +206,15 @@ class PlainReader {
     const key = keyOf(this.text, token);
     this.keys[slot] = key;
     return key;
+  }
+
+  /** The value at `pos` of a collection at column `parent`: on this line, or a block scalar's. */
+  private valueAt(pos: number, end: number, parent: number): unknown {
+    const header = blockHeaderAt(this.text, pos);
+    if (header === undefined) return this.value(scalarToken(this.text, pos, end));
+    const block = blockScalar(this.text, this.next, parent, header);
+    this.next = block.next;
+    return block.value;
   }
 
   private value(token: Token): unknown {

@@ -4,7 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { generateCloud } from '../drivers/sim/generate.js';
 import type { Path } from './path.js';
 import type { LocateRequest } from './source-map.js';
-import { layoutLines, mutated, plainMapping, written } from './testing/yaml-texts.js';
+import { blockScalars, layoutLines, mutated, plainMapping, written } from './testing/yaml-texts.js';
 import { readYamlFast } from './yaml-fast.js';
 import { documentYaml } from './yaml-lib.js';
 import { PlainLayoutLost, PlainYamlSourceMap } from './yaml-plain-source.js';
@@ -64,6 +64,8 @@ describe('positions in plain YAML, found in one pass', () => {
     ['what the yaml package writes', written],
     ['damaged text', mutated],
     ['text with Windows line ends', layoutLines.map((t) => t.replace(/\n/g, '\r\n'))],
+    ['block scalars', blockScalars],
+    ['block scalars with Windows line ends', blockScalars.map((t) => t.replace(/\n/g, '\r\n'))],
   ])('places every path of %s where the yaml package does', (_what, texts) => {
     let compared = 0;
     fc.assert(

@@ -12,6 +12,8 @@
 import type { PathSegment } from './path.js';
 import { LineIndex, type LocateRequest, type Position, type SourceMap } from './source-map.js';
 import {
+  blockHeaderAt,
+  blockScalar,
   COLON,
   COMMA,
   CR,
@@ -77,6 +79,8 @@ interface Frame {
 
 export class PlainYamlSourceMap implements SourceMap {
   private readonly lines: LineIndex;
+  /** Where the walk's next line starts: a block scalar's text moves it past its own lines. */
+  private nextLine = 0;
 
   constructor(private readonly text: string) {
     this.lines = new LineIndex(text);
@@ -116,6 +120,7 @@ export class PlainYamlSourceMap implements SourceMap {
   }
 
   private walk(root: Wanted): void {
+    this.nextLine = 0;
     const text = this.text;
     const stack: Frame[] = [];
     /** The last plain scalar recorded, which a more indented value-only line continues. */
@@ -149,10 +154,10 @@ export class PlainYamlSourceMap implements SourceMap {
       }
       return wanted;
     };
-    for (let start = 0; start < text.length;) {
-      const newline = text.indexOf('\n', start);
-      const lineStart = start;
-      start = newline === -1 ? text.length : newline + 1;
+    while (this.nextLine < text.length) {
+      const lineStart = this.nextLine;
+      const newline = text.indexOf('\n', lineStart);
+      this.nextLine = newline === -1 ? text.length : newline + 1;
       // A line ends before its \n, or its \r\n.
       let end = newline === -1 ? text.length : newline;
       if (end > lineStart && text.charCodeAt(end - 1) === CR) end -= 1;
@@ -183,8 +188,10 @@ export class PlainYamlSourceMap implements SourceMap {
         // Dashes, each an item of a sequence at its column.
         let inItem: Wanted | undefined;
         let first = true;
+        let lastDash = -1;
         while (text.charCodeAt(pos) === DASH && text.charCodeAt(pos + 1) === SPACE) {
           const dashCol = pos - lineStart;
+          lastDash = dashCol;
           const top = stack[stack.length - 1];
           let seq: Frame;
           if (first && top !== undefined && top.kind === 'seq' && top.col === dashCol) seq = top;
@@ -202,6 +209,11 @@ export class PlainYamlSourceMap implements SourceMap {
         }
         lastPlain = undefined;
         const contentCol = pos - lineStart;
+        if (blockHeaderAt(text, pos) !== undefined) {
+          const block = this.valueToken(pos, end, lastDash);
+          if (inItem !== undefined) record(text, inItem, block);
+          continue;
+        }
         const token = scalarToken(text, pos, end);
         const afterToken = skipSpaces(text, token.end, end);
         if (isKeyAt(text, afterToken, end)) {
@@ -264,9 +276,21 @@ export class PlainYamlSourceMap implements SourceMap {
       map.pendingOpen = true;
       return undefined;
     }
-    const value = scalarToken(text, valueAt, end);
+    const value = this.valueToken(valueAt, end, map.col);
     if (wanted !== undefined) record(text, wanted, value);
     return value.plain ? wanted : undefined;
+  }
+
+  /**
+   * The value at `pos` of a collection at column `parent`: a token of this line, or a block
+   * scalar's header and the lines of its text, which the walk then goes on after.
+   */
+  private valueToken(pos: number, end: number, parent: number): Token {
+    const header = blockHeaderAt(this.text, pos);
+    if (header === undefined) return scalarToken(this.text, pos, end);
+    const block = blockScalar(this.text, this.nextLine, parent, header);
+    this.nextLine = block.next;
+    return { start: pos, end: block.end, plain: false };
   }
 }
 

@@ -94,10 +94,12 @@ export function flowToken(text: string, pos: number, end: number): Token {
 
 /**
  * The value at `pos`: a quoted scalar to its closing quote, a flow collection to its closing
- * bracket, a plain scalar to `: `, ` #` or the end of the line.
+ * bracket, a plain scalar to `: `, ` #` or the end of the line. Not a block scalar's header.
  */
 export function scalarToken(text: string, pos: number, end: number): Token {
   const c = text[pos];
+  // A block scalar's header: its text is on the lines below, which only yaml-plain-read.ts reads.
+  if (c === '|' || c === '>') throw new PlainLayoutLost(pos);
   if (c === '"' || c === "'") return quotedToken(text, pos, end);
   if (c === '[' || c === '{') return flowToken(text, pos, end);
   return plainToken(text, pos, end, false);
@@ -155,4 +157,94 @@ export function unescape(quoted: string, at: number): string {
       if (out === undefined) throw new PlainLayoutLost(at);
       return out;
     });
+}
+
+/** A block scalar's header, `|` or `>` and its chomping indicator (`-` strip, `+` keep). */
+export interface BlockHeader {
+  readonly folded: boolean;
+  readonly chomp: '' | '-' | '+';
+}
+
+/**
+ * The block scalar header at `pos`, if the value there is one (the plain layout's check let
+ * through only `|` or `>`, a chomping indicator, and a comment).
+ */
+export function blockHeaderAt(text: string, pos: number): BlockHeader | undefined {
+  const c = text.charCodeAt(pos);
+  if (c !== PIPE && c !== GREATER) return undefined;
+  const indicator = text.charCodeAt(pos + 1);
+  const chomp = indicator === MINUS ? '-' : indicator === PLUS ? '+' : '';
+  return { folded: c === GREATER, chomp };
+}
+
+const PIPE = 0x7c;
+const GREATER = 0x3e;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const TAB = 0x09;
+/** Characters a block scalar of the plain layout may not hold: other control characters. */
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+
+/**
+ * The text of a block scalar whose header ends the line before `from`, in a collection at
+ * column `parent`; the offset of the first line after it; and where its node's range ends.
+ * Only the common forms: the content's indentation taken from its first line, no empty line
+ * before that, and in a folded scalar no line indented further than the first. Others, and a
+ * block that ends the file without a line end, make it give up (PlainLayoutLost): where YAML's
+ * rules for them are subtle, the yaml package reads them.
+ */
+export function blockScalar(
+  text: string,
+  from: number,
+  parent: number,
+  header: BlockHeader,
+): { value: string; next: number; end: number } {
+  const lines: string[] = [];
+  let indent = -1;
+  let empty = 0;
+  let next = from;
+  let contentEnd = from;
+  while (next < text.length) {
+    const newline = text.indexOf('\n', next);
+    if (newline === -1) throw new PlainLayoutLost(next);
+    let end = newline;
+    if (end > next && text.charCodeAt(end - 1) === CR) end -= 1;
+    const spaces = skipSpaces(text, next, end) - next;
+    if (next + spaces === end) {
+      // An empty line; spaces past the content's indentation would be text of their own.
+      if (indent < 0 || spaces > indent) throw new PlainLayoutLost(next);
+      empty += 1;
+    } else {
+      if (indent < 0) {
+        if (spaces <= parent) break;
+        indent = spaces;
+      } else if (spaces < indent) {
+        // A line between the parent's column and the content's: an error in YAML.
+        if (spaces > parent) throw new PlainLayoutLost(next);
+        break;
+      }
+      const line = text.slice(next + indent, end);
+      if (CONTROL.test(line) || (header.folded && (spaces > indent || line.charCodeAt(0) === TAB)))
+        throw new PlainLayoutLost(next);
+      if (lines.length > 0)
+        lines.push(
+          header.folded && empty === 0 ? ' ' : '\n'.repeat(empty + (header.folded ? 0 : 1)),
+        );
+      lines.push(line);
+      empty = 0;
+      contentEnd = newline + 1;
+    }
+    next = newline + 1;
+  }
+  if (indent < 0) throw new PlainLayoutLost(from);
+  const body = lines.join('');
+  const value =
+    header.chomp === '-'
+      ? body
+      : header.chomp === '+'
+        ? `${body}\n${'\n'.repeat(empty)}`
+        : `${body}\n`;
+  // The yaml package's range of the node: from the header past the last line of text, and past
+  // the empty lines after it when they are kept.
+  return { value, next, end: header.chomp === '+' ? next : contentEnd };
 }

@@ -147,3 +147,42 @@ export function fullRead(text: string): { data: unknown } | undefined {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   return doc.errors.length > 0 ? undefined : { data: doc.toJS({ maxAliasCount: 1000 }) };
 }
+
+/** A line of a block scalar's text: anything at all, structure and comments included. */
+const blockLine = fc.oneof(
+  fc.constantFrom('', '', 'text', 'x: y', '# not a comment', '- item', '  more', '    deeper'),
+  fc.constantFrom('a  b', "it's", '"q"', '{a, b}', '&x *y !t', 'tab\there', ' ', '   ', '|'),
+  scalarText,
+);
+
+/**
+ * Block scalars (`|`, `>-`, `|+ # note`, an indentation indicator now and then) as mapping
+ * values and sequence items, their text at some indentation past their parent's column, with
+ * plain-layout lines around them.
+ */
+export const blockScalars = fc
+  .array(
+    fc.tuple(
+      fc.constantFrom('key: ', '- ', '- k: ', '  key: ', '  - ', '- - '),
+      fc.constantFrom('|', '|-', '|+', '>', '>-', '>+', '| # note', '>- # note', '|2'),
+      fc.constantFrom(0, 1, 2, 4),
+      fc.array(blockLine, { maxLength: 5 }),
+    ),
+    { minLength: 1, maxLength: 4 },
+  )
+  .chain((blocks) =>
+    fc.tuple(fc.constant(blocks), layoutLines, fc.boolean()).map(([list, after, ending]) => {
+      const text = list
+        .map(([prefix, header, extra, lines]) => {
+          const parent = prefix.endsWith(': ')
+            ? prefix.lastIndexOf(' ', prefix.length - 3) + 1
+            : prefix.lastIndexOf('-');
+          const indent = ' '.repeat(parent + 1 + extra);
+          return [`${prefix}${header}`, ...lines.map((l) => (l === '' ? l : indent + l))].join(
+            '\n',
+          );
+        })
+        .join('\n');
+      return `${text}\n${ending ? after : ''}`;
+    }),
+  );
