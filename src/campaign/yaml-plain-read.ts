@@ -65,7 +65,8 @@ class PlainReader {
   /**
    * Plain keys met before, by length and first character: a document repeats a few dozen keys
    * (`name`, `host`) on most of its lines, and a key found here is not sliced, read by the
-   * core schema or looked up among the engine's property names again (~70 ms at 10,000 hosts).
+   * core schema or looked up among the engine's property names again (readYamlFast on the
+   * generated 10,000-host inventory: 0.95-1.27 s with it, 1.03-1.39 s without, 4 runs each).
    */
   private readonly keys: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS);
 
