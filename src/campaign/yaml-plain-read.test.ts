@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { generateCloud } from '../drivers/sim/generate.js';
 import {
   blockScalars,
+  damaged,
   fullRead,
   layoutLines,
   mutated,
@@ -92,6 +93,20 @@ describe('the pass over the lines of plain YAML', () => {
       { numRuns: 500 },
     );
     expect(readYamlFast('a: |\n\n  leading empty line\n')).toBeUndefined();
+  });
+
+  it('never reads damaged block scalars differently from the yaml package, gate and all', () => {
+    let read = 0;
+    fc.assert(
+      fc.property(damaged(blockScalars), (text) => {
+        const fast = readYamlFast(text);
+        if (fast === undefined) return;
+        read += 1;
+        expect(fast.data, text).toStrictEqual(fullRead(text)?.data);
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+    expect(read).toBeGreaterThan(FUZZ_RUNS / 100);
   });
 
   it('never reads damaged text differently from the yaml package', () => {

@@ -122,25 +122,28 @@ export const layoutLines = fc
   )
   .map((text) => `${text}\n`);
 
-/** Text with characters inserted, deleted or swapped: where readers disagree, if anywhere. */
-export const mutated = fc
-  .tuple(
-    fc.oneof(written, plainMapping),
-    fc.array(
-      fc.tuple(
-        fc.nat(),
-        fc.nat({ max: 3 }),
-        fc.constantFrom(...': -?#&*![]{},\'"\n\t|>%@`~'.split(''), '  ', '\n  '),
+/** `texts` with characters inserted, deleted or swapped: where readers disagree, if anywhere. */
+export const damaged = (texts: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+  fc
+    .tuple(
+      texts,
+      fc.array(
+        fc.tuple(
+          fc.nat(),
+          fc.nat({ max: 3 }),
+          fc.constantFrom(...': -?#&*![]{},\'"\n\t|>%@`~'.split(''), '  ', '\n  '),
+        ),
+        { minLength: 1, maxLength: 4 },
       ),
-      { minLength: 1, maxLength: 4 },
-    ),
-  )
-  .map(([text, edits]) =>
-    edits.reduce((t, [at, cut, insert]) => {
-      const i = t.length === 0 ? 0 : at % t.length;
-      return t.slice(0, i) + insert + t.slice(i + cut);
-    }, text),
-  );
+    )
+    .map(([text, edits]) =>
+      edits.reduce((t, [at, cut, insert]) => {
+        const i = t.length === 0 ? 0 : at % t.length;
+        return t.slice(0, i) + insert + t.slice(i + cut);
+      }, text),
+    );
+
+export const mutated = damaged(fc.oneof(written, plainMapping));
 
 /** What the yaml package reads, the road every problem is reported from; undefined on errors. */
 export function fullRead(text: string): { data: unknown } | undefined {
