@@ -415,10 +415,8 @@ async function benchSize(hosts, options, work) {
     inventoryBytes: statSync(files.inventory).size,
   };
 
-  const strategies = {};
-  for (const strategy of STRATEGIES)
-    strategies[strategy] = await measure(strategy, strategy, files, dir, hosts, options);
-  // The same cloud as `sim generate` writes it by default, in YAML: the optimised plan again.
+  // The same cloud as `sim generate` writes it by default, in YAML, planned optimised again.
+  // Its runs alternate with the JSON ones, so that a machine that drifts weighs on both alike.
   const yamlDir = join(dir, 'yaml');
   generate(hosts, options, 'yaml', yamlDir);
   const yamlFiles = {
@@ -426,7 +424,20 @@ async function benchSize(hosts, options, work) {
     catalog: join(yamlDir, 'catalog.yaml'),
     campaign: join(yamlDir, 'campaign.yaml'),
   };
-  const yaml = await measure('optimised-yaml', 'optimised', yamlFiles, dir, hosts, options);
+  const strategies = {};
+  let yaml;
+  [strategies.optimised, yaml] = await measureAlternating(
+    [
+      { name: 'optimised', strategy: 'optimised', files },
+      { name: 'optimised-yaml', strategy: 'optimised', files: yamlFiles },
+    ],
+    dir,
+    hosts,
+    options,
+  );
+  for (const strategy of STRATEGIES)
+    if (strategy !== 'optimised')
+      strategies[strategy] = await measure(strategy, strategy, files, dir, hosts, options);
   yaml.samePlanAsJson = yaml.runs[0]?.stdoutSha256 === strategies.optimised.runs[0]?.stdoutSha256;
   const predicted = (s) => strategies[s]?.plan?.predictedSeconds;
   return {
@@ -443,6 +454,39 @@ async function benchSize(hosts, options, work) {
 
 /** Times `options.runs` runs of one plan command; `name` labels the runs and their files. */
 async function measure(name, strategy, files, dir, hosts, options) {
+  const [result] = await measureAlternating([{ name, strategy, files }], dir, hosts, options);
+  return result;
+}
+
+/**
+ * Times `options.runs` runs of each plan command, one of each in turn (a, b, a, b, …), and
+ * sums each command's runs up.
+ */
+async function measureAlternating(commands, dir, hosts, options) {
+  const states = commands.map(() => ({ runs: [], plan: null, note: null }));
+  for (let i = 0; i < options.runs; i++)
+    for (let k = 0; k < commands.length; k++)
+      await timeRun(commands[k], states[k], i, dir, hosts, options);
+  return states.map(({ runs, plan, note }) => {
+    const wall = runs.map((r) => r.wallMs);
+    return {
+      medianWallMs: round(median(wall), 1),
+      maxWallMs: round(Math.max(...wall), 1),
+      minWallMs: round(Math.min(...wall), 1),
+      maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)),
+      medianCpuMs: medianOf(runs.map((r) => r.cpuMs)),
+      medianMinorFaults: medianOf(runs.map((r) => r.minorFaults)),
+      exitCodes: [...new Set(runs.map((r) => r.exitCode))],
+      identicalOutput: new Set(runs.map((r) => r.stdoutSha256)).size === 1,
+      plan,
+      note,
+      runs,
+    };
+  });
+}
+
+/** Run `i` of one plan command, added to `state` (its runs, and its plan from the first). */
+async function timeRun({ name, strategy, files }, state, i, dir, hosts, options) {
   const args = [
     'plan',
     '-i',
@@ -457,68 +501,49 @@ async function measure(name, strategy, files, dir, hosts, options) {
     '--output',
     'json',
   ];
-  const runs = [];
-  let plan = null;
-  let note = null;
-  for (let i = 0; i < options.runs; i++) {
-    const stdoutFile = join(dir, `plan-${name}.json`);
-    const stderrFile = join(dir, `plan-${name}.stderr`);
-    const run = await runCli(args, {
-      stdoutFile,
-      stderrFile,
-      rssFile: join(dir, `plan-${name}.rss`),
-      rssMethod: options.rssMethod,
-      timeoutMs: options.timeoutMs,
-    });
-    const crashed = run.timedOut || run.signal !== null || !PLAN_EXITS.has(run.code);
-    if (crashed) {
-      const why = run.timedOut
-        ? `timed out after ${options.timeoutMs / 1000} s`
-        : run.signal !== null
-          ? `was killed (${run.signal})`
-          : `exited with ${run.code}`;
-      throw new BenchFailure(
-        `plan --strategy ${strategy} (${name}) on ${hosts} hosts ${why} (run ${i + 1}).\n` +
-          `command: node dist/cli/main.js ${args.join(' ')}\nstderr:\n${tail(stderrFile)}`,
-      );
-    }
-    if (run.maxRssKiB === null)
-      throw new BenchFailure(`no peak RSS recorded for ${name} on ${hosts} hosts (run ${i + 1})`);
-    runs.push({
-      wallMs: round(run.ms, 1),
-      maxRssKiB: run.maxRssKiB,
-      minorFaults: run.minorFaults,
-      cpuMs: run.cpuMs,
-      exitCode: run.code,
-      stdoutBytes: run.stdoutBytes,
-      stdoutSha256: run.stdoutSha256,
-    });
-    if (i === 0) {
-      if (run.stdoutBytes > 0) {
-        plan = planFacts(stdoutFile);
-        if (plan.strategy !== strategy)
-          throw new BenchFailure(`asked for ${strategy}, the CLI planned ${plan.strategy}`);
-      } else note = `no plan on stdout (exit ${run.code}): ${tail(stderrFile, 300).trim()}`;
-    }
-    log(
-      `   ${name.padEnd(14)} run ${i + 1}/${options.runs}: ${(run.ms / 1000).toFixed(3)} s, ` +
-        `${(run.maxRssKiB / 1024).toFixed(0)} MiB, exit ${run.code}`,
+  const stdoutFile = join(dir, `plan-${name}.json`);
+  const stderrFile = join(dir, `plan-${name}.stderr`);
+  const run = await runCli(args, {
+    stdoutFile,
+    stderrFile,
+    rssFile: join(dir, `plan-${name}.rss`),
+    rssMethod: options.rssMethod,
+    timeoutMs: options.timeoutMs,
+  });
+  const crashed = run.timedOut || run.signal !== null || !PLAN_EXITS.has(run.code);
+  if (crashed) {
+    const why = run.timedOut
+      ? `timed out after ${options.timeoutMs / 1000} s`
+      : run.signal !== null
+        ? `was killed (${run.signal})`
+        : `exited with ${run.code}`;
+    throw new BenchFailure(
+      `plan --strategy ${strategy} (${name}) on ${hosts} hosts ${why} (run ${i + 1}).\n` +
+        `command: node dist/cli/main.js ${args.join(' ')}\nstderr:\n${tail(stderrFile)}`,
     );
   }
-  const wall = runs.map((r) => r.wallMs);
-  return {
-    medianWallMs: round(median(wall), 1),
-    maxWallMs: round(Math.max(...wall), 1),
-    minWallMs: round(Math.min(...wall), 1),
-    maxRssKiB: Math.max(...runs.map((r) => r.maxRssKiB)),
-    medianCpuMs: medianOf(runs.map((r) => r.cpuMs)),
-    medianMinorFaults: medianOf(runs.map((r) => r.minorFaults)),
-    exitCodes: [...new Set(runs.map((r) => r.exitCode))],
-    identicalOutput: new Set(runs.map((r) => r.stdoutSha256)).size === 1,
-    plan,
-    note,
-    runs,
-  };
+  if (run.maxRssKiB === null)
+    throw new BenchFailure(`no peak RSS recorded for ${name} on ${hosts} hosts (run ${i + 1})`);
+  state.runs.push({
+    wallMs: round(run.ms, 1),
+    maxRssKiB: run.maxRssKiB,
+    minorFaults: run.minorFaults,
+    cpuMs: run.cpuMs,
+    exitCode: run.code,
+    stdoutBytes: run.stdoutBytes,
+    stdoutSha256: run.stdoutSha256,
+  });
+  if (i === 0) {
+    if (run.stdoutBytes > 0) {
+      state.plan = planFacts(stdoutFile);
+      if (state.plan.strategy !== strategy)
+        throw new BenchFailure(`asked for ${strategy}, the CLI planned ${state.plan.strategy}`);
+    } else state.note = `no plan on stdout (exit ${run.code}): ${tail(stderrFile, 300).trim()}`;
+  }
+  log(
+    `   ${name.padEnd(14)} run ${i + 1}/${options.runs}: ${(run.ms / 1000).toFixed(3)} s, ` +
+      `${(run.maxRssKiB / 1024).toFixed(0)} MiB, exit ${run.code}`,
+  );
 }
 
 /** The median, rounded, or null when a run has no such number. */
@@ -673,7 +698,8 @@ function markdown(result) {
       `timed from spawn to exit (reading the documents, planning, writing the JSON plan to a file), ` +
       'run from a copy of dist/ taken at the start so that every run measures the same build. ' +
       `${o.runs} runs per size and strategy, on documents in JSON, and for optimised also in YAML ` +
-      '(the format `sim generate` writes by default); median and max wall time, max peak RSS, ' +
+      '(the format `sim generate` writes by default; its runs alternate with the optimised JSON ones); ' +
+      'median and max wall time, max peak RSS, ' +
       'median CPU time (user + system) and minor page faults ' +
       `(${o.rssMethod === 'time' ? `${GNU_TIME} -f '${USAGE_FORMAT}'` : 'process.resourceUsage() in bench/maxrss-wrapper.mjs'}). ` +
       `Clouds: \`escalator sim generate --hosts <n> --seed ${o.seed} --utilisation ${o.utilisation}\` (not timed); ` +
