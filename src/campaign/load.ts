@@ -17,7 +17,8 @@ import {
 } from './source-map.js';
 import { yamlLib } from './yaml-lib.js';
 import { readYamlFast } from './yaml-fast.js';
-import { PlainLayoutLost, PlainYamlSourceMap } from './yaml-plain-source.js';
+import { PlainYamlSourceMap } from './yaml-plain-source.js';
+import { PlainLayoutLost } from './yaml-plain-tokens.js';
 import { YamlSourceMap } from './yaml-source.js';
 
 export type DocumentFormat = 'json' | 'yaml';

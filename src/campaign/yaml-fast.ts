@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import type * as JsYaml from 'js-yaml';
 import { CORE_TAGS, formOf, type CoreTag } from './yaml-core-schema.js';
 import { readPlainLayout } from './yaml-plain-read.js';
+import { CR, skipSpaces } from './yaml-plain-tokens.js';
 
 let loaded: { lib: typeof JsYaml; schema: JsYaml.Schema } | undefined;
 
@@ -141,11 +142,11 @@ function withoutBlockScalars(text: string): string | undefined {
     let lineEnds = headerEnd === -1 ? 0 : 1;
     while (next < text.length) {
       const newline = text.indexOf('\n', next);
-      const end = newline === -1 ? text.length : newline;
-      let spaces = 0;
-      while (text.charCodeAt(next + spaces) === 0x20) spaces++;
-      const blank = next + spaces >= end || (next + spaces === end - 1 && text[end - 1] === '\r');
-      if (!blank && spaces <= parent) break;
+      let end = newline === -1 ? text.length : newline;
+      if (end > next && text.charCodeAt(end - 1) === CR) end -= 1;
+      const first = skipSpaces(text, next, end);
+      // A line that is not blank and not indented past the parent ends the block.
+      if (first < end && first - next <= parent) break;
       if (newline === -1) next = text.length;
       else {
         next = newline + 1;

@@ -18,17 +18,16 @@ import { plainScalarValue } from './yaml-core-schema.js';
 import {
   blockHeaderAt,
   blockScalar,
+  closeCollections,
   COLON,
   COMMA,
-  CR,
-  DASH,
   HASH,
-  PlainLayoutLost,
-  SPACE,
-  flowScalarToken,
-  isBlankTo,
+  isDashAt,
   isKeyAt,
   keyString,
+  NodeLines,
+  PlainLayoutLost,
+  flowScalarToken,
   scalarToken,
   skipSpaces,
   unescape,
@@ -60,8 +59,7 @@ class PlainReader {
   private readonly stack: Frame[] = [];
   private root: unknown = undefined;
   private rootSeen = false;
-  /** Where the next line starts: a block scalar's text moves it past its own lines. */
-  private next = 0;
+  private readonly lines: NodeLines;
   /**
    * Plain keys met before, by length and first character: a document repeats a few dozen keys
    * (`name`, `host`) on most of its lines, and a key found here is not sliced, read by the
@@ -70,34 +68,23 @@ class PlainReader {
    */
   private readonly keys: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS);
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: string) {
+    this.lines = new NodeLines(text);
+  }
 
   read(): { data: unknown } | undefined {
-    const text = this.text;
-    const stack = this.stack;
-    while (this.next < text.length) {
-      const lineStart = this.next;
-      const newline = text.indexOf('\n', lineStart);
-      this.next = newline === -1 ? text.length : newline + 1;
-      let end = newline === -1 ? text.length : newline;
-      if (end > lineStart && text.charCodeAt(end - 1) === CR) end -= 1;
-      let pos = lineStart;
-      while (pos < end && text.charCodeAt(pos) === SPACE) pos++;
-      if (pos === end || text.charCodeAt(pos) === HASH) continue;
-      if (pos === lineStart && text.startsWith('---', pos) && isBlankTo(text, pos + 3, end)) {
+    const { text, stack, lines } = this;
+    while (lines.advance()) {
+      if (lines.isMarker()) {
         // The marker that opens the document; after content, a second document.
-        if (this.rootSeen) throw new PlainLayoutLost(pos);
+        if (this.rootSeen) throw new PlainLayoutLost(lines.pos);
         continue;
       }
-      const col = pos - lineStart;
-      const isDash = isDashAt(text, pos);
-      for (let top = stack[stack.length - 1]; top !== undefined; top = stack[stack.length - 1]) {
-        // A sequence at its mapping's column ends where the mapping's next key begins.
-        if (top.col > col || (top.col === col && top.seq !== undefined && !isDash)) stack.pop();
-        else break;
-      }
-      if (isDash) this.items(lineStart, pos, end);
-      else this.line(col, pos, end);
+      const col = lines.pos - lines.start;
+      const isDash = isDashAt(text, lines.pos);
+      closeCollections(stack, col, isDash, (frame) => frame.seq !== undefined);
+      if (isDash) this.items(lines.start, lines.pos, lines.end);
+      else this.line(col, lines.pos, lines.end);
     }
     return this.rootSeen ? { data: this.root } : undefined;
   }
@@ -123,8 +110,9 @@ class PlainReader {
       pos = skipSpaces(text, pos + 1, end);
     }
     if (seq === undefined) throw new PlainLayoutLost(pos);
-    if (blockHeaderAt(text, pos) !== undefined) {
-      seq.push(this.valueAt(pos, end, dashCol));
+    const block = this.blockAt(pos, dashCol);
+    if (block !== undefined) {
+      seq.push(block);
       return;
     }
     const token = scalarToken(text, pos, end);
@@ -211,10 +199,15 @@ class PlainReader {
 
   /** The value at `pos` of a collection at column `parent`: on this line, or a block scalar's. */
   private valueAt(pos: number, end: number, parent: number): unknown {
+    return this.blockAt(pos, parent) ?? this.value(scalarToken(this.text, pos, end));
+  }
+
+  /** The text of the block scalar whose header is at `pos`, if one is; its lines are passed. */
+  private blockAt(pos: number, parent: number): string | undefined {
     const header = blockHeaderAt(this.text, pos);
-    if (header === undefined) return this.value(scalarToken(this.text, pos, end));
-    const block = blockScalar(this.text, this.next, parent, header);
-    this.next = block.next;
+    if (header === undefined) return undefined;
+    const block = blockScalar(this.text, this.lines.next, parent, header);
+    this.lines.next = block.next;
     return block.value;
   }
 
@@ -231,9 +224,6 @@ const OPEN_BRACKET = 0x5b;
 const OPEN_BRACE = 0x7b;
 const DOUBLE_QUOTE = 0x22;
 const SINGLE_QUOTE = 0x27;
-
-const isDashAt = (text: string, pos: number): boolean =>
-  text.charCodeAt(pos) === DASH && text.charCodeAt(pos + 1) === SPACE;
 
 /** A scalar's data: quotes undone, plain text read by the core schema. */
 function scalarValue(text: string, token: Token): unknown {

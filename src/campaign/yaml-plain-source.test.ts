@@ -7,7 +7,8 @@ import type { LocateRequest } from './source-map.js';
 import { blockScalars, layoutLines, mutated, plainMapping, written } from './testing/yaml-texts.js';
 import { readYamlFast } from './yaml-fast.js';
 import { documentYaml } from './yaml-lib.js';
-import { PlainLayoutLost, PlainYamlSourceMap } from './yaml-plain-source.js';
+import { PlainYamlSourceMap } from './yaml-plain-source.js';
+import { PlainLayoutLost } from './yaml-plain-tokens.js';
 import { YamlSourceMap } from './yaml-source.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1000);

@@ -14,23 +14,20 @@ import { LineIndex, type LocateRequest, type Position, type SourceMap } from './
 import {
   blockHeaderAt,
   blockScalar,
+  closeCollections,
   COLON,
   COMMA,
-  CR,
-  DASH,
   HASH,
-  PlainLayoutLost,
-  SPACE,
-  flowScalarToken,
-  isBlankTo,
+  isDashAt,
   isKeyAt,
   keyString,
+  NodeLines,
+  PlainLayoutLost,
+  flowScalarToken,
   scalarToken,
   skipSpaces,
   type Token,
 } from './yaml-plain-tokens.js';
-
-export { PlainLayoutLost } from './yaml-plain-tokens.js';
 
 /** A node of the paths asked for, and what the pass found of it. */
 class Wanted {
@@ -79,11 +76,12 @@ interface Frame {
 
 export class PlainYamlSourceMap implements SourceMap {
   private readonly lines: LineIndex;
-  /** Where the walk's next line starts: a block scalar's text moves it past its own lines. */
-  private nextLine = 0;
+  /** The lines the walk goes through; a block scalar's text moves it past its own lines. */
+  private cursor: NodeLines;
 
   constructor(private readonly text: string) {
     this.lines = new LineIndex(text);
+    this.cursor = new NodeLines(text);
   }
 
   /** @throws PlainLayoutLost when the text leaves the layout this pass follows. */
@@ -120,7 +118,7 @@ export class PlainYamlSourceMap implements SourceMap {
   }
 
   private walk(root: Wanted): void {
-    this.nextLine = 0;
+    this.cursor = new NodeLines(this.text);
     const text = this.text;
     const stack: Frame[] = [];
     /** The last plain scalar recorded, which a more indented value-only line continues. */
@@ -154,17 +152,11 @@ export class PlainYamlSourceMap implements SourceMap {
       }
       return wanted;
     };
-    while (this.nextLine < text.length) {
-      const lineStart = this.nextLine;
-      const newline = text.indexOf('\n', lineStart);
-      this.nextLine = newline === -1 ? text.length : newline + 1;
-      // A line ends before its \n, or its \r\n.
-      let end = newline === -1 ? text.length : newline;
-      if (end > lineStart && text.charCodeAt(end - 1) === CR) end -= 1;
-      let pos = lineStart;
-      while (pos < end && text.charCodeAt(pos) === SPACE) pos++;
-      if (pos === end || text.charCodeAt(pos) === HASH) continue;
-      if (pos === lineStart && text.startsWith('---', pos) && isBlankTo(text, pos + 3, end)) {
+    const lines = this.cursor;
+    while (lines.advance()) {
+      const { start: lineStart, end } = lines;
+      let pos = lines.pos;
+      if (lines.isMarker()) {
         // A document with nothing after its marker is an empty scalar at the line's end.
         if (!rootSeen) {
           root.found = true;
@@ -175,21 +167,14 @@ export class PlainYamlSourceMap implements SourceMap {
         continue;
       }
       const col = pos - lineStart;
-      const isDash = text.charCodeAt(pos) === DASH && text.charCodeAt(pos + 1) === SPACE;
-      // Close what this line is not inside of.
-      while (stack.length > 0) {
-        const top = stack[stack.length - 1] as Frame;
-        if (top.col > col) stack.pop();
-        // A sequence at its mapping's column ends where the mapping's next key begins.
-        else if (top.col === col && top.kind === 'seq' && !isDash) stack.pop();
-        else break;
-      }
+      const isDash = isDashAt(text, pos);
+      closeCollections(stack, col, isDash, (frame) => frame.kind === 'seq');
       if (isDash) {
         // Dashes, each an item of a sequence at its column.
         let inItem: Wanted | undefined;
         let first = true;
         let lastDash = -1;
-        while (text.charCodeAt(pos) === DASH && text.charCodeAt(pos + 1) === SPACE) {
+        while (isDashAt(text, pos)) {
           const dashCol = pos - lineStart;
           lastDash = dashCol;
           const top = stack[stack.length - 1];
@@ -204,13 +189,12 @@ export class PlainYamlSourceMap implements SourceMap {
             inItem.foundInSequence = true;
           }
           first = false;
-          pos += 1;
-          while (text.charCodeAt(pos) === SPACE) pos++;
+          pos = skipSpaces(text, pos + 1, end);
         }
         lastPlain = undefined;
         const contentCol = pos - lineStart;
-        if (blockHeaderAt(text, pos) !== undefined) {
-          const block = this.valueToken(pos, end, lastDash);
+        const block = this.blockToken(pos, lastDash);
+        if (block !== undefined) {
           if (inItem !== undefined) record(text, inItem, block);
           continue;
         }
@@ -286,10 +270,15 @@ export class PlainYamlSourceMap implements SourceMap {
    * scalar's header and the lines of its text, which the walk then goes on after.
    */
   private valueToken(pos: number, end: number, parent: number): Token {
+    return this.blockToken(pos, parent) ?? scalarToken(this.text, pos, end);
+  }
+
+  /** The block scalar whose header is at `pos`, if one is, to the end of its node's range. */
+  private blockToken(pos: number, parent: number): Token | undefined {
     const header = blockHeaderAt(this.text, pos);
-    if (header === undefined) return scalarToken(this.text, pos, end);
-    const block = blockScalar(this.text, this.nextLine, parent, header);
-    this.nextLine = block.next;
+    if (header === undefined) return undefined;
+    const block = blockScalar(this.text, this.cursor.next, parent, header);
+    this.cursor.next = block.next;
     return { start: pos, end: block.end, plain: false };
   }
 }

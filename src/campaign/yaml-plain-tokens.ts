@@ -21,13 +21,13 @@ export interface Token {
 }
 
 export const CR = 0x0d;
-export const SPACE = 0x20;
+const SPACE = 0x20;
 export const HASH = 0x23;
-export const DASH = 0x2d;
+const DASH = 0x2d;
 export const COLON = 0x3a;
 export const COMMA = 0x2c;
 
-export function isBlankTo(text: string, from: number, end: number): boolean {
+function isBlankTo(text: string, from: number, end: number): boolean {
   return skipSpaces(text, from, end) === end;
 }
 
@@ -36,6 +36,70 @@ export function skipSpaces(text: string, from: number, end: number): number {
   while (pos < end && text.charCodeAt(pos) === SPACE) pos++;
   return pos;
 }
+
+/**
+ * The lines of text in the plain layout that hold nodes, one at a time (blank lines and comments
+ * are passed over), for both passes; a block scalar's text moves `next` past its own lines.
+ */
+export class NodeLines {
+  /** Where the line after the current one starts. */
+  next = 0;
+  /** The current line: its start, its first node's start, its end (before its \n or \r\n). */
+  start = 0;
+  pos = 0;
+  end = 0;
+
+  constructor(private readonly text: string) {}
+
+  /** Moves to the next line that holds a node; false at the end of the text. */
+  advance(): boolean {
+    const text = this.text;
+    while (this.next < text.length) {
+      const start = this.next;
+      const newline = text.indexOf('\n', start);
+      this.next = newline === -1 ? text.length : newline + 1;
+      let end = newline === -1 ? text.length : newline;
+      if (end > start && text.charCodeAt(end - 1) === CR) end -= 1;
+      const pos = skipSpaces(text, start, end);
+      if (pos === end || text.charCodeAt(pos) === HASH) continue;
+      this.start = start;
+      this.pos = pos;
+      this.end = end;
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether the current line is a document marker: `---` alone, at its start. */
+  isMarker(): boolean {
+    return (
+      this.pos === this.start &&
+      this.text.startsWith('---', this.pos) &&
+      isBlankTo(this.text, this.pos + 3, this.end)
+    );
+  }
+}
+
+/**
+ * Closes the open collections (innermost last in `stack`) that a line whose first node is at
+ * `col` is not inside of: those indented past it, and a sequence at its column when the line
+ * holds no item (a sequence at its mapping's column ends where the mapping's next key begins).
+ */
+export function closeCollections<F extends { readonly col: number }>(
+  stack: F[],
+  col: number,
+  isDash: boolean,
+  isSequence: (frame: F) => boolean,
+): void {
+  for (let top = stack[stack.length - 1]; top !== undefined; top = stack[stack.length - 1]) {
+    if (top.col > col || (top.col === col && !isDash && isSequence(top))) stack.pop();
+    else break;
+  }
+}
+
+/** A `-` that opens a sequence item: followed by a space. */
+export const isDashAt = (text: string, pos: number): boolean =>
+  text.charCodeAt(pos) === DASH && text.charCodeAt(pos + 1) === SPACE;
 
 /** A `:` that makes the token before it a key: followed by a space or the end of the line. */
 export function isKeyAt(text: string, pos: number, end: number): boolean {
@@ -47,7 +111,7 @@ export function isKeyAt(text: string, pos: number, end: number): boolean {
 }
 
 /** A quoted scalar at `pos`, to its closing quote on the line. */
-export function quotedToken(text: string, pos: number, end: number): Token {
+function quotedToken(text: string, pos: number, end: number): Token {
   const c = text[pos];
   let i = pos + 1;
   for (;;) {
@@ -74,7 +138,7 @@ export function flowScalarToken(text: string, pos: number, close: number): Token
  * A flow collection at `pos`, to the bracket that closes it on the line. A quote opens a quoted
  * scalar only where an entry begins (`it's` is plain), and quoted scalars are skipped whole.
  */
-export function flowToken(text: string, pos: number, end: number): Token {
+function flowToken(text: string, pos: number, end: number): Token {
   const closer = text[pos] === '[' ? ']' : '}';
   let atEntry = true;
   for (let i = pos + 1; i < end;) {
@@ -106,7 +170,7 @@ export function scalarToken(text: string, pos: number, end: number): Token {
 }
 
 /** A plain scalar at `pos`, to `: `, ` #` or `end`; inside a flow collection also to `,`. */
-export function plainToken(text: string, pos: number, end: number, inFlow: boolean): Token {
+function plainToken(text: string, pos: number, end: number, inFlow: boolean): Token {
   let last = pos;
   for (let i = pos; i < end; i++) {
     const ch = text.charCodeAt(i);

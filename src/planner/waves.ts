@@ -287,12 +287,13 @@ const RECOLOUR_MAX_HOSTS = 3_000;
  * How hard a colouring of `hosts` hosts tries, in a stage that started with `stage.hosts` and
  * has been `coloured` before (or not): passes × hosts stays near COLOURING_WORK, and it stops at
  * `target` classes. A stage too large to be coloured again at first (over RECOLOUR_MAX_HOSTS)
- * gives each later colouring no more passes than its first, and no DSATUR. At 10,000 hosts its eight later colourings took ~30,000
- * first-fits each against ~36,000 for the first, and their DSATUR never found fewer classes than
- * first-fit (25 colourings: the generated clouds of 10,000 hosts, seeds 1–3, and of 5,000 hosts,
- * seed 1). With both limits, no wave count and no migration count of those clouds changed.
- * The passes alone made the 10,000-host plan take 4.40 s of CPU instead of 4.50 s (medians of 6
- * alternating runs); DSATUR took ~0.08 s of its profile.
+ * gives each later colouring no more passes than its first, and no DSATUR. At 10,000 hosts its
+ * eight later colourings took ~30,000 first-fits each against ~36,000 for the first, and their
+ * DSATUR never found fewer classes than first-fit (25 colourings: the generated clouds of 10,000
+ * hosts, seeds 1–3, and of 5,000 hosts, seed 1). With both limits, no wave count and no
+ * migration count of those clouds changed. The passes alone made the 10,000-host plan take
+ * 4.40 s of CPU instead of 4.50 s (medians of 6 alternating runs); DSATUR took ~0.08 s of its
+ * profile.
  */
 export function colouringEffort(
   hosts: number,
