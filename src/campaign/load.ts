@@ -15,6 +15,7 @@ import {
   type Position,
   type SourceMap,
 } from './source-map.js';
+import { aliasFailure } from './yaml-aliases.js';
 import { yamlLib } from './yaml-lib.js';
 import { readYamlFast } from './yaml-fast.js';
 import { PlainYamlSourceMap } from './yaml-plain-source.js';
@@ -132,7 +133,19 @@ function parseYamlFully(text: string, file: string): ParsedDocument {
   const problems = sortProblems(doc.errors.map((e) => yamlProblem(e, file, text, source)));
   const fatal = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
   if (fatal) return { ...unreadable(file, 'yaml', problems), source };
-  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const aliases = aliasFailure(doc, yamlLib());
+  if (aliases !== undefined) {
+    const { offset, ...said } = aliases;
+    const problem = {
+      file,
+      ...source.position(offset),
+      path: formatPath(source.pathAt(offset)),
+      ...said,
+    };
+    return { ...unreadable(file, 'yaml', sortProblems([...problems, problem])), source };
+  }
+  // Aliases are bounded by what they stand for (yaml-aliases.ts), not by the package's count.
+  const data: unknown = doc.toJS({ maxAliasCount: -1 });
   return { file, format: 'yaml', readable: true, data, problems, source };
 }
 

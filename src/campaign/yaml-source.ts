@@ -87,12 +87,12 @@ export class YamlSourceMap implements SourceMap {
         const value = asNode(pair.value);
         const segment = keyText(pair.key);
         if (contains(key, offset)) return { segment, node: undefined };
-        if (contains(value, offset)) return { segment, node: this.resolve(value) };
+        if (contains(value, offset)) return { segment, node: beyond(value) };
       }
     }
     if (isSeq(node)) {
       const index = node.items.findIndex((item) => contains(asNode(item), offset));
-      if (index >= 0) return { segment: index, node: this.resolve(asNode(node.items[index])) };
+      if (index >= 0) return { segment: index, node: beyond(asNode(node.items[index])) };
     }
     return undefined;
   }
@@ -104,6 +104,12 @@ export class YamlSourceMap implements SourceMap {
 
 const asNode = (value: unknown): Node | undefined =>
   isScalar(value) || isMap(value) || isSeq(value) || isAlias(value) ? value : undefined;
+
+/**
+ * The node to look into for an offset inside `node`: an alias is a leaf there (its text is the
+ * alias; what it stands for is elsewhere, or around it when it sits inside its own anchor).
+ */
+const beyond = (node: Node | undefined): Node | undefined => (isAlias(node) ? undefined : node);
 
 function keyText(key: unknown): string {
   return isScalar(key) ? String(key.value) : String(key);

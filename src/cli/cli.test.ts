@@ -231,6 +231,21 @@ describe.concurrent('errors, usage and help', () => {
     expectNoStackTrace(expect, check);
   });
 
+  it('a file that cannot be read as YAML or JSON gets every syntax problem, as it is (exit 2)', async ({
+    expect,
+  }) => {
+    await write('unreadable.yaml', 'kind: Catalog\nmetadata:\n  name: [x\nspec: {a: 1\n');
+    await write('alias-loop.yaml', 'kind: Catalog\nmetadata: &m\n  name: x\n  again: *m\n');
+    const run = await escalator('validate', 'unreadable.yaml', 'alias-loop.yaml');
+    expect(run.code).toBe(2);
+    expect(run.stderr).not.toContain('not an Escalator document');
+    expect(run.stderr).toContain('unreadable.yaml:4:1 invalid YAML: Flow sequence');
+    expect(run.stderr).toContain(
+      'alias-loop.yaml:4:10 metadata.again: alias *m stands for a node that contains it',
+    );
+    expectNoStackTrace(expect, run);
+  });
+
   it("an unknown option exits 2 with commander's message", async ({ expect }) => {
     const run = await escalator('check', ...CLOUD, '--bogus');
     expect(run.code).toBe(2);

@@ -347,6 +347,11 @@ function validateAll(
   const problems: DocumentProblem[] = [];
   const byKind = (k: string) => parsed.filter((p) => kindOf(p) === k);
   for (const p of parsed) {
+    // Text that cannot be read says why in its own problems, whatever kind it meant to be.
+    if (!p.readable) {
+      problems.push(...p.problems);
+      continue;
+    }
     const kind = kindOf(p);
     const k = kind === 'Inventory' || kind === 'Catalog' || kind === 'Campaign' ? kind : undefined;
     if (k) problems.push(...documentProblems(p, k));
