@@ -68,7 +68,15 @@ describe('the fast YAML road', () => {
   });
 
   it.each([
-    ['anchors and aliases', 'a: &x 1\nb: *x\n'],
+    ['an anchor on a key', '&x a: 1\n'],
+    ['an anchor on a key after a dash', '- &x a: 1\n'],
+    ['an alias in a flow collection', 'a: &x 1\nb: [*x]\n'],
+    ['an anchor on an alias', 'a: &x 1\nb: &y *x\n'],
+    ['an anchor before a block scalar', 'a: &x |\n  t\n'],
+    ['an anchor alone on its line', 'a:\n  &x\n  b: 1\n'],
+    ['an alias to no anchor', 'a: *x\n'],
+    ['an alias inside the node it stands for', 'a: &x\n  b: *x\n'],
+    ['an alias inside the item it stands for', '- &x\n  - *x\n'],
     ['tags', 'a: !!str 1\n'],
     ['a YAML 1.1 directive', '%YAML 1.1\n---\na: yes\n'],
     ['explicit keys', '? a\n: 1\n'],

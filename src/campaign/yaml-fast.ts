@@ -5,7 +5,8 @@
  *
  * - a pass over its lines (yaml-plain-read.ts) reads most of it, a generated inventory in
  *   ~0.9 s; what that pass declines (a plain scalar continued on the next line, a key such as
- *   `1:`), js-yaml reads, in ~1.6 s, except block scalars, which js-yaml is not trusted with;
+ *   `1:`), js-yaml reads, in ~1.6 s, except block scalars, anchors and aliases, which js-yaml
+ *   is not trusted with;
  * - plain scalars resolve by the yaml package's YAML 1.2 core schema (yaml-core-schema.ts: the
  *   same patterns and conversions, so `1_000`, `0b1` or `2026-12-07` stay strings);
  * - text outside the layout, and any text both decline or js-yaml refuses (duplicate keys,
@@ -58,8 +59,9 @@ function coreSchema(lib: typeof JsYaml): JsYaml.Schema {
 // people write them (`roles: [compute, network]`, `labels: {az: az1, rack: r7}`: no nesting,
 // no empty or trailing entries, a space after each `:`); comments after a space; block
 // scalars (`description: |`, `- >-`), whose lines below are their text, which only the pass
-// over lines reads (it declines the rarer forms, and the yaml package reads those). Anything
-// else (anchors, aliases, tags, directives, other flow collections, quoted text over several
+// over lines reads (it declines the rarer forms, and the yaml package reads those); anchors
+// and aliases where a node starts, also only for the pass over lines. Anything
+// else (anchors elsewhere, tags, directives, other flow collections, quoted text over several
 // lines, explicit keys, a `-` with nothing after it (js-yaml can file the next item under it),
 // tabs or control characters outside quotes, `---` or `...` glued to text, a first node that
 // is indented) is left to the yaml package: it is where js-yaml, laxer in places, could read
@@ -76,8 +78,18 @@ const FLOW_PAIR = `${FLOW_SCALAR}: +${FLOW_SCALAR}`;
 const FLOW_SEQUENCE = String.raw`\[ *(?:${FLOW_SCALAR}(?: *, *${FLOW_SCALAR})*)? *\]`;
 const FLOW_MAPPING = String.raw`\{ *(?:${FLOW_PAIR}(?: *, *${FLOW_PAIR})*)? *\}`;
 const VALUE = `(?:${SCALAR}|${FLOW_SEQUENCE}|${FLOW_MAPPING})`;
+// Anchors and aliases with names of these characters (YAML allows more), where a node starts:
+// `key: &a`, `key: &a value`, `key: *a`, `- &a`, `- &a value`, `- *a`, `&a value`, `*a`.
+const ANCHOR = String.raw`&[A-Za-z0-9_.-]+`;
+const ALIAS = String.raw`\*[A-Za-z0-9_.-]+`;
+const NODE = `(?:${ANCHOR} +${VALUE}|${ALIAS}|${VALUE})`;
 const COMMENT = String.raw`(?: +#[^\x00-\x08\x0a-\x1f\x7f]*)?`;
-const LINE = String.raw`(?!---.|\.\.\.)(?: *(?:(?:- +)*(?:${SCALAR}:(?: +${VALUE})?|${VALUE})${COMMENT}| *(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?|---))`;
+const LINE = String.raw`(?!---.|\.\.\.)(?: *(?:(?:- +)*(?:${SCALAR}:(?: +(?:${NODE}|${ANCHOR}))?|${NODE})${COMMENT}| *(?:- +)+${ANCHOR}${COMMENT}| *(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?|---))`;
+/**
+ * Where an anchor or alias may start in a line of the layout; also in some quoted or plain
+ * scalars (`"a *b"`, `x &y`), which only costs such text the js-yaml road.
+ */
+const NODE_PROPERTY = /(?:^|[ ])[&*][A-Za-z0-9_.-]/m;
 const PLAIN_TEXT = new RegExp(`^${FIRST}${REST}$`);
 
 /**
@@ -101,8 +113,11 @@ const HEADER_LINE = new RegExp(
   'gm',
 );
 
-/** In the plain layout, with block scalars or without; or outside it. */
-export type PlainLayout = 'outside' | 'plain' | 'blocks';
+/**
+ * In the plain layout, or outside it; `lines-only` when the text has block scalars, anchors or
+ * aliases, which only the pass over lines reads (js-yaml is not trusted with them).
+ */
+export type PlainLayout = 'outside' | 'plain' | 'lines-only';
 
 /**
  * Whether every line of `text` is in the plain layout (block scalars' text aside), and nothing
@@ -118,10 +133,14 @@ export function plainLayoutOf(text: string): PlainLayout {
     return 'outside';
   const lines = withoutBlockScalars(text);
   if (lines === undefined || LINE_OUTSIDE_LAYOUT.test(lines)) return 'outside';
-  return lines === text ? 'plain' : 'blocks';
+  return lines === text && !hasNodeProperties(text) ? 'plain' : 'lines-only';
 }
 
 export const inPlainLayout = (text: string): boolean => plainLayoutOf(text) !== 'outside';
+
+/** Whether anchors or aliases may be about; looked for only where `&` or `*` is. */
+const hasNodeProperties = (text: string): boolean =>
+  (text.includes('&') || text.includes('*')) && NODE_PROPERTY.test(text);
 
 /**
  * `text` with the header and text lines of each block scalar emptied, for the line pattern to
@@ -171,7 +190,7 @@ export function readYamlFast(text: string): { data: unknown } | undefined {
   const layout = plainLayoutOf(text);
   if (layout === 'outside') return undefined;
   const plain = readPlainLayout(text);
-  return plain !== undefined || layout === 'blocks' ? plain : readJsYaml(text);
+  return plain !== undefined || layout === 'lines-only' ? plain : readJsYaml(text);
 }
 
 function readJsYaml(text: string): { data: unknown } | undefined {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { generateCloud } from '../drivers/sim/generate.js';
 import {
+  anchoredLines,
   blockScalars,
   damaged,
   fullRead,
@@ -10,6 +11,7 @@ import {
   mutated,
   plainMapping,
   scalarText,
+  sharing,
   written,
 } from './testing/yaml-texts.js';
 import { inPlainLayout, plainLayoutOf, readYamlFast } from './yaml-fast.js';
@@ -42,6 +44,21 @@ function holdsOn(texts: fc.Arbitrary<string>, runs: number, minShareRead: number
     { numRuns: runs },
   );
   expect(read).toBeGreaterThan(runs * minShareRead);
+}
+
+/** The whole fast road, gate and all, reads `texts` as the yaml package does, or declines. */
+function holdsThroughGate(texts: fc.Arbitrary<string>, minShareRead: number): void {
+  let read = 0;
+  fc.assert(
+    fc.property(texts, (text) => {
+      const fast = readYamlFast(text);
+      if (fast === undefined) return;
+      read += 1;
+      expect(fast.data, text).toStrictEqual(fullRead(text)?.data);
+    }),
+    { numRuns: FUZZ_RUNS },
+  );
+  expect(read).toBeGreaterThan(FUZZ_RUNS * minShareRead);
 }
 
 describe('the pass over the lines of plain YAML', () => {
@@ -87,7 +104,7 @@ describe('the pass over the lines of plain YAML', () => {
   it('leaves block scalars it declines to the yaml package, not to js-yaml', () => {
     fc.assert(
       fc.property(blockScalars, (text) => {
-        if (plainLayoutOf(text) !== 'blocks' || readPlainLayout(text) !== undefined) return;
+        if (plainLayoutOf(text) !== 'lines-only' || readPlainLayout(text) !== undefined) return;
         expect(readYamlFast(text)).toBeUndefined();
       }),
       { numRuns: 500 },
@@ -96,17 +113,76 @@ describe('the pass over the lines of plain YAML', () => {
   });
 
   it('never reads damaged block scalars differently from the yaml package, gate and all', () => {
-    let read = 0;
+    holdsThroughGate(damaged(blockScalars), 0.01);
+  });
+
+  it('reads anchors and aliases as the yaml package writes them for shared objects', () => {
+    holdsOn(sharing, 1000, 0.3);
+  });
+
+  it('reads anchors and aliases among plain-layout lines as the yaml package does, or declines', () => {
+    holdsOn(anchoredLines, FUZZ_RUNS, 0.05);
+  });
+
+  it('never reads damaged anchors and aliases differently from the yaml package, gate and all', () => {
+    holdsThroughGate(damaged(fc.oneof(sharing, anchoredLines)), 0.05);
+  });
+
+  it('leaves anchors and aliases it declines to the yaml package, not to js-yaml', () => {
     fc.assert(
-      fc.property(damaged(blockScalars), (text) => {
-        const fast = readYamlFast(text);
-        if (fast === undefined) return;
-        read += 1;
-        expect(fast.data, text).toStrictEqual(fullRead(text)?.data);
+      fc.property(fc.oneof(sharing, anchoredLines), (text) => {
+        if (plainLayoutOf(text) !== 'lines-only' || readPlainLayout(text) !== undefined) return;
+        expect(readYamlFast(text)).toBeUndefined();
       }),
-      { numRuns: FUZZ_RUNS },
+      { numRuns: 500 },
     );
-    expect(read).toBeGreaterThan(FUZZ_RUNS / 100);
+  });
+
+  it('reads shared objects as PyYAML writes them, each alias the very object of its anchor', () => {
+    const text = [
+      'hosts:',
+      '- name: a',
+      '  capacity: &id001',
+      '    vcpu: 64',
+      '    memoryMiB: 262144',
+      '  roles: &id002',
+      '  - compute',
+      '- name: b',
+      '  capacity: *id001',
+      '  roles: *id002',
+      '- &id003',
+      '  name: c',
+      '- *id003',
+      'note: &n plain text # a comment',
+      'again: *n',
+      '',
+    ].join('\n');
+    const read = readPlainLayout(text)?.data as {
+      hosts: { capacity: unknown; roles: unknown }[];
+    };
+    expect(read).toStrictEqual(fullRead(text)?.data);
+    expect(read.hosts[1]?.capacity).toBe(read.hosts[0]?.capacity);
+    expect(read.hosts[1]?.roles).toStrictEqual(['compute']);
+    expect(read.hosts[3]).toBe(read.hosts[2]);
+  });
+
+  it('reads an anchor used more than a thousand times (the yaml package’s own limit)', () => {
+    const uses = Array.from({ length: 2000 }, (_, i) => `- name: h${i}\n  capacity: *c\n`);
+    const text = `shared: &c {vcpu: 4}\nhosts:\n${uses.join('')}`;
+    const data = readPlainLayout(text)?.data as { hosts: { capacity: unknown }[] };
+    expect(data.hosts).toHaveLength(2000);
+    expect(data.hosts[1999]?.capacity).toStrictEqual({ vcpu: 4 });
+  });
+
+  it('declines aliases that stand for more nodes than a document may have them stand for', () => {
+    // Nine levels of nine aliases each stand for ~4.3e8 nodes in a few hundred bytes.
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++)
+      lines.push(`a${i}: &a${i}`, ...Array.from({ length: 9 }, () => `- *a${i - 1}`));
+    const text = `${lines.join('\n')}\n`;
+    expect(inPlainLayout(text)).toBe(true);
+    expect(readPlainLayout(text)).toBeUndefined();
+    expect(fullRead(text)).toBeUndefined();
   });
 
   it('never reads damaged text differently from the yaml package', () => {

@@ -8,9 +8,11 @@
  * take the lines below as text (blockScalar). It reads only what it is sure the yaml package
  * reads the same way and declines the rest (undefined): a plain scalar continued on the next
  * line, a key that is not a string (`1:`, `true:`), a duplicate key, `__proto__`, an empty
- * document, the rarer forms of block scalars, and any line where the indentation does not fit
- * the open collections (which the yaml package reports as an error). Held to the yaml package
- * by the property tests in yaml-plain-read.test.ts.
+ * document, the rarer forms of block scalars, an alias with no anchor before it or inside the
+ * node it stands for, aliases standing for more nodes than yaml-aliases.ts allows, and any line
+ * where the indentation does not fit the open collections (which the yaml package reports as
+ * an error). An alias gives the anchor's very object, as the yaml package does. Held to the
+ * yaml package by the property tests in yaml-plain-read.test.ts.
  *
  * Only for text in the plain layout (`inPlainLayout`): the lines' shape is taken as given.
  */
@@ -26,13 +28,16 @@ import {
   isKeyAt,
   keyString,
   NodeLines,
+  nodePropertyAt,
   PlainLayoutLost,
   flowScalarToken,
   scalarToken,
   skipSpaces,
   unescape,
+  type NodeProperty,
   type Token,
 } from './yaml-plain-tokens.js';
+import { MAX_ALIASED_NODES } from './yaml-aliases.js';
 
 type YamlMap = Record<string, unknown>;
 
@@ -43,6 +48,10 @@ interface Frame {
   readonly map: YamlMap | undefined;
   /** Mapping: the key whose value is on later lines (null until then). */
   pending: string | undefined;
+  /** Sequence: the item whose node is on later lines (`- &a`, null until then); -1 if none. */
+  pendingItem: number;
+  /** The anchor of the pending value or item, for the node that comes to be it. */
+  pendingAnchor: string | undefined;
 }
 
 /** The data of `text`, or undefined when this pass declines it (see above). */
@@ -67,6 +76,12 @@ class PlainReader {
    * generated 10,000-host inventory: 0.95-1.27 s with it, 1.03-1.39 s without, 4 runs each).
    */
   private readonly keys: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS);
+  /** Each anchor met so far, with the node it marks: the last of its name, as in YAML. */
+  private readonly anchors = new Map<string, unknown>();
+  /** Nodes counted in collections that aliases stood for (yaml-aliases.ts), by collection. */
+  private readonly sizes = new Map<object, number>();
+  /** The nodes that the aliases so far stand for. */
+  private aliased = 0;
 
   constructor(private readonly text: string) {
     this.lines = new NodeLines(text);
@@ -99,39 +114,67 @@ class PlainReader {
     while (isDashAt(text, pos)) {
       dashCol = pos - lineStart;
       const top = stack[stack.length - 1];
-      if (seq === undefined && top?.seq !== undefined && top.col === dashCol) seq = top.seq;
-      else {
+      if (seq === undefined && top?.seq !== undefined && top.col === dashCol) {
+        seq = top.seq;
+        top.pendingItem = -1;
+        top.pendingAnchor = undefined;
+      } else {
         const next: unknown[] = [];
         if (seq === undefined) this.place(next, dashCol, pos, true);
         else seq.push(next);
-        stack.push({ col: dashCol, seq: next, map: undefined, pending: undefined });
+        stack.push(frameOf(dashCol, next, undefined));
         seq = next;
       }
       pos = skipSpaces(text, pos + 1, end);
     }
-    if (seq === undefined) throw new PlainLayoutLost(pos);
-    const block = this.blockAt(pos, dashCol);
-    if (block !== undefined) {
-      seq.push(block);
+    const frame = stack[stack.length - 1];
+    if (seq === undefined || frame === undefined) throw new PlainLayoutLost(pos);
+    const property = nodePropertyAt(text, pos, end);
+    if (property?.alias === true) {
+      seq.push(this.alias(property, pos));
       return;
     }
-    const token = scalarToken(text, pos, end);
+    const at = property === undefined ? pos : property.next;
+    if (property !== undefined && (at === end || text.charCodeAt(at) === HASH)) {
+      // `- &a`: the item is the node on the lines below, or null if none is.
+      frame.pendingItem = seq.length;
+      frame.pendingAnchor = property.name;
+      seq.push(null);
+      this.anchors.set(property.name, null);
+      return;
+    }
+    const block = this.blockAt(at, dashCol);
+    if (block !== undefined) {
+      seq.push(this.anchored(property, block));
+      return;
+    }
+    const token = scalarToken(text, at, end);
     const colon = skipSpaces(text, token.end, end);
     if (!isKeyAt(text, colon, end)) {
-      seq.push(this.value(token));
+      seq.push(this.anchored(property, this.value(token)));
       return;
     }
+    // An anchor before a key is the key's, not the mapping's: declined.
+    if (property !== undefined) throw new PlainLayoutLost(at);
     const map: YamlMap = {};
     seq.push(map);
-    const frame: Frame = { col: pos - lineStart, seq: undefined, map, pending: undefined };
-    stack.push(frame);
-    this.entry(frame, token, colon, end);
+    const entries = frameOf(pos - lineStart, undefined, map);
+    stack.push(entries);
+    this.entry(entries, token, colon, end);
   }
 
   /** A line that opens with a key or a value. */
   private line(col: number, pos: number, end: number): void {
     const text = this.text;
     const stack = this.stack;
+    const property = nodePropertyAt(text, pos, end);
+    if (property !== undefined) {
+      // An alias cannot be the node of an anchor (`key: &a`, and `*b` on the line below).
+      if (property.alias && stack[stack.length - 1]?.pendingAnchor !== undefined)
+        throw new PlainLayoutLost(pos);
+      this.place(this.propertyLine(property, pos, end), col, pos);
+      return;
+    }
     const token = scalarToken(text, pos, end);
     const colon = skipSpaces(text, token.end, end);
     let top = stack[stack.length - 1];
@@ -139,7 +182,7 @@ class PlainReader {
       if (top?.map === undefined || top.col !== col) {
         const map: YamlMap = {};
         this.place(map, col, pos);
-        top = { col, seq: undefined, map, pending: undefined };
+        top = frameOf(col, undefined, map);
         stack.push(top);
       }
       this.entry(top, token, colon, end);
@@ -150,9 +193,21 @@ class PlainReader {
     this.place(this.value(token), col, pos);
   }
 
+  /** `*a`, or `&a value`, alone on its line: the node it makes. */
+  private propertyLine(property: NodeProperty, pos: number, end: number): unknown {
+    if (property.alias) return this.alias(property, pos);
+    const at = property.next;
+    if (at === end || this.text.charCodeAt(at) === HASH) throw new PlainLayoutLost(at);
+    const token = scalarToken(this.text, at, end);
+    if (isKeyAt(this.text, skipSpaces(this.text, token.end, end), end))
+      throw new PlainLayoutLost(at);
+    return this.anchored(property, this.value(token));
+  }
+
   /**
-   * Puts a node that opens at `col` where it belongs: the value a key awaits, or the document.
-   * Only a block sequence may stand at its key's column; any other value is indented past it.
+   * Puts a node that opens at `col` where it belongs: the value a key awaits, the item a `- &a`
+   * awaits, or the document. Only a block sequence may stand at its key's column; any other
+   * value is indented past it, and an item past its dash.
    */
   private place(value: unknown, col: number, at: number, blockSequence = false): void {
     const top = this.stack[this.stack.length - 1];
@@ -162,15 +217,58 @@ class PlainReader {
       this.root = value;
       return;
     }
-    if (
-      top.map === undefined ||
-      top.pending === undefined ||
-      col < top.col ||
-      (col === top.col && !blockSequence)
-    )
-      throw new PlainLayoutLost(at);
-    top.map[top.pending] = value;
-    top.pending = undefined;
+    if (top.seq !== undefined) {
+      if (top.pendingItem < 0 || col <= top.col) throw new PlainLayoutLost(at);
+      top.seq[top.pendingItem] = value;
+      top.pendingItem = -1;
+    } else {
+      if (
+        top.map === undefined ||
+        top.pending === undefined ||
+        col < top.col ||
+        (col === top.col && !blockSequence)
+      )
+        throw new PlainLayoutLost(at);
+      top.map[top.pending] = value;
+      top.pending = undefined;
+    }
+    if (top.pendingAnchor !== undefined) {
+      this.anchors.set(top.pendingAnchor, value);
+      top.pendingAnchor = undefined;
+    }
+  }
+
+  /** `value`, marked by `property`'s anchor when there is one. */
+  private anchored(property: NodeProperty | undefined, value: unknown): unknown {
+    if (property !== undefined) this.anchors.set(property.name, value);
+    return value;
+  }
+
+  /**
+   * The node an alias stands for: the same object, as the yaml package gives. Declined when no
+   * anchor of its name came before, when it sits inside that node (still open), and when
+   * aliases stand for more nodes than a document may have them stand for.
+   */
+  private alias(property: NodeProperty, at: number): unknown {
+    const { name } = property;
+    if (!this.anchors.has(name)) throw new PlainLayoutLost(at);
+    const node = this.anchors.get(name);
+    if (this.stack.some((f) => f.seq === node || f.map === node)) throw new PlainLayoutLost(at);
+    this.aliased += this.sizeOf(node);
+    if (this.aliased > MAX_ALIASED_NODES) throw new PlainLayoutLost(at);
+    return node;
+  }
+
+  /** A node's count as yaml-aliases.ts has it: one, and for a collection its values' counts. */
+  private sizeOf(node: unknown): number {
+    if (typeof node !== 'object' || node === null) return 1;
+    const known = this.sizes.get(node);
+    if (known !== undefined) return known;
+    let n = 1;
+    if (Array.isArray(node)) for (const item of node) n += this.sizeOf(item);
+    else for (const key in node) n += this.sizeOf((node as YamlMap)[key]);
+    this.sizes.set(node, n);
+    return n;
   }
 
   /** A `key:` of the mapping of `frame`, and its value when it is on the same line. */
@@ -179,11 +277,20 @@ class PlainReader {
     const map = frame.map as YamlMap;
     const key = keyToken.plain ? this.plainKey(keyToken) : keyString(text, keyToken);
     frame.pending = undefined;
+    frame.pendingAnchor = undefined;
     const valueAt = skipSpaces(text, colon + 1, end);
-    if (valueAt === end || text.charCodeAt(valueAt) === HASH) {
-      setOnce(map, key, null, keyToken.start);
+    const property = nodePropertyAt(text, valueAt, end);
+    if (property?.alias === true) {
+      setOnce(map, key, this.alias(property, valueAt), keyToken.start);
+      return;
+    }
+    const at = property === undefined ? valueAt : property.next;
+    if (at === end || text.charCodeAt(at) === HASH) {
+      setOnce(map, key, this.anchored(property, null), keyToken.start);
       frame.pending = key;
-    } else setOnce(map, key, this.valueAt(valueAt, end, frame.col), keyToken.start);
+      frame.pendingAnchor = property?.name;
+    } else
+      setOnce(map, key, this.anchored(property, this.valueAt(at, end, frame.col)), keyToken.start);
   }
 
   private plainKey(token: Token): string {
@@ -220,6 +327,15 @@ class PlainReader {
 }
 
 const KEY_SLOTS = 256;
+
+const frameOf = (col: number, seq: unknown[] | undefined, map: YamlMap | undefined): Frame => ({
+  col,
+  seq,
+  map,
+  pending: undefined,
+  pendingItem: -1,
+  pendingAnchor: undefined,
+});
 const OPEN_BRACKET = 0x5b;
 const OPEN_BRACE = 0x7b;
 const DOUBLE_QUOTE = 0x22;

@@ -7,7 +7,8 @@
  * belong, so one pass with a stack of open collections finds the nodes of the paths asked for.
  * The answers are the yaml package's (yaml-source.ts), node for node: held to it by the
  * property tests in yaml-plain-source.test.ts. Text this pass cannot follow makes it give up
- * (PlainLayoutLost), and the caller asks the yaml package instead.
+ * (PlainLayoutLost), and the caller asks the yaml package instead; so does a path asked for that
+ * goes through an alias, which the yaml package answers from the node of the alias's anchor.
  */
 import type { PathSegment } from './path.js';
 import { LineIndex, type LocateRequest, type Position, type SourceMap } from './source-map.js';
@@ -22,6 +23,7 @@ import {
   isKeyAt,
   keyString,
   NodeLines,
+  nodePropertyAt,
   PlainLayoutLost,
   flowScalarToken,
   scalarToken,
@@ -34,6 +36,8 @@ class Wanted {
   readonly children = new Map<string, Wanted>();
   /** Asked for as an index (a number segment). */
   byIndex = false;
+  /** Its value's position is asked for, not only its key's. */
+  valueAsked = false;
   found = false;
   /** Found as a sequence item, which only a number segment reaches. */
   foundInSequence = false;
@@ -69,7 +73,7 @@ interface Frame {
   readonly wanted: Wanted | undefined;
   /** Sequence: the current item's index. */
   index: number;
-  /** Mapping: the entry whose value is still to come on later lines. */
+  /** The entry (mapping) or item (`- &a`, sequence) whose node is still to come on later lines. */
   pending: Wanted | undefined;
   pendingOpen: boolean;
 }
@@ -87,9 +91,10 @@ export class PlainYamlSourceMap implements SourceMap {
   /** @throws PlainLayoutLost when the text leaves the layout this pass follows. */
   locate(requests: readonly LocateRequest[]): Position[] {
     const root = new Wanted();
-    for (const { path } of requests) {
+    for (const { path, at } of requests) {
       let node = root;
       for (const segment of path) node = node.child(segment);
+      if (at === 'value') node.valueAsked = true;
     }
     this.walk(root);
     return requests.map((request) => this.answer(root, request));
@@ -141,7 +146,7 @@ export class PlainYamlSourceMap implements SourceMap {
         root.sourceEnd = -1;
         return root;
       }
-      if (top.kind !== 'map' || !top.pendingOpen || col < top.col) throw new PlainLayoutLost(at);
+      if (!awaits(top, col)) throw new PlainLayoutLost(at);
       const wanted = top.pending;
       top.pending = undefined;
       top.pendingOpen = false;
@@ -179,8 +184,11 @@ export class PlainYamlSourceMap implements SourceMap {
           lastDash = dashCol;
           const top = stack[stack.length - 1];
           let seq: Frame;
-          if (first && top !== undefined && top.kind === 'seq' && top.col === dashCol) seq = top;
-          else seq = open('seq', dashCol, first ? holder(pos, dashCol) : inItem);
+          if (first && top !== undefined && top.kind === 'seq' && top.col === dashCol) {
+            seq = top;
+            seq.pending = undefined;
+            seq.pendingOpen = false;
+          } else seq = open('seq', dashCol, first ? holder(pos, dashCol) : inItem);
           if (!first && inItem !== undefined) inItem.value = pos;
           seq.index += 1;
           inItem = seq.wanted?.lookUp(String(seq.index), true);
@@ -192,6 +200,23 @@ export class PlainYamlSourceMap implements SourceMap {
           pos = skipSpaces(text, pos + 1, end);
         }
         lastPlain = undefined;
+        const property = nodePropertyAt(text, pos, end);
+        if (property !== undefined) {
+          if (property.alias) {
+            aliasAsked(inItem, pos);
+            continue;
+          }
+          pos = property.next;
+          if (pos === end || text.charCodeAt(pos) === HASH) {
+            // `- &a`: the item is an empty scalar here, until a node on a later line takes it.
+            const seq = stack[stack.length - 1];
+            if (seq === undefined) throw new PlainLayoutLost(pos);
+            if (inItem !== undefined) record(text, inItem, { start: pos, end: pos, plain: false });
+            seq.pending = inItem;
+            seq.pendingOpen = true;
+            continue;
+          }
+        }
         const contentCol = pos - lineStart;
         const block = this.blockToken(pos, lastDash);
         if (block !== undefined) {
@@ -210,9 +235,16 @@ export class PlainYamlSourceMap implements SourceMap {
         }
         continue;
       }
+      const property = nodePropertyAt(text, pos, end);
+      if (property?.alias === true) {
+        // An alias alone on its line: the value of the key or item above.
+        aliasAsked(holder(pos, col), pos);
+        continue;
+      }
+      if (property !== undefined) pos = property.next;
       const token = scalarToken(text, pos, end);
       const afterToken = skipSpaces(text, token.end, end);
-      if (isKeyAt(text, afterToken, end)) {
+      if (property === undefined && isKeyAt(text, afterToken, end)) {
         const top = stack[stack.length - 1];
         const map =
           top !== undefined && top.kind === 'map' && top.col === col
@@ -223,7 +255,7 @@ export class PlainYamlSourceMap implements SourceMap {
       }
       // A value alone on its line: the value of a key above, or the next line of a plain scalar.
       const top = stack[stack.length - 1];
-      if (top !== undefined && top.kind === 'map' && top.pendingOpen && col > top.col) {
+      if (top !== undefined && top.pendingOpen && col > top.col) {
         const wanted = holder(pos, col);
         if (wanted !== undefined) record(text, wanted, token);
         lastPlain = token.plain ? wanted : undefined;
@@ -245,7 +277,19 @@ export class PlainYamlSourceMap implements SourceMap {
     map.pending = undefined;
     map.pendingOpen = false;
     const wanted = map.wanted?.lookUp(keyString(text, key), false);
-    const valueAt = skipSpaces(text, colon + 1, end);
+    let valueAt = skipSpaces(text, colon + 1, end);
+    const property = nodePropertyAt(text, valueAt, end);
+    if (property?.alias === true) {
+      if (wanted !== undefined) {
+        wanted.found = true;
+        wanted.key = key.start;
+        // Its key is here; its value, and what is inside, where the anchor is.
+        if (wanted.valueAsked || wanted.children.size > 0) aliasAsked(wanted, valueAt);
+      }
+      return undefined;
+    }
+    // An anchor's node starts after it (its range leaves the anchor out).
+    if (property !== undefined) valueAt = property.next;
     if (wanted !== undefined) {
       wanted.found = true;
       wanted.key = key.start;
@@ -281,6 +325,22 @@ export class PlainYamlSourceMap implements SourceMap {
     this.cursor.next = block.next;
     return { start: pos, end: block.end, plain: false };
   }
+}
+
+/**
+ * Whether `frame` awaits a node that opens at `col` on a later line: a mapping's value (which
+ * may stand at its key's column, as a block sequence does) or an item after `- &a`.
+ */
+function awaits(frame: Frame, col: number): boolean {
+  return frame.pendingOpen && (frame.kind === 'map' ? col >= frame.col : col > frame.col);
+}
+
+/**
+ * An alias where a path asked for goes: the yaml package answers with the node it stands for,
+ * elsewhere in the text, which this pass does not follow (the caller asks the yaml package).
+ */
+function aliasAsked(wanted: Wanted | undefined, at: number): void {
+  if (wanted !== undefined) throw new PlainLayoutLost(at);
 }
 
 /**

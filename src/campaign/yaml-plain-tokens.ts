@@ -24,6 +24,8 @@ export const CR = 0x0d;
 const SPACE = 0x20;
 export const HASH = 0x23;
 const DASH = 0x2d;
+const AMPERSAND = 0x26;
+const ASTERISK = 0x2a;
 export const COLON = 0x3a;
 export const COMMA = 0x2c;
 
@@ -95,6 +97,24 @@ export function closeCollections<F extends { readonly col: number }>(
     if (top.col > col || (top.col === col && !isDash && isSequence(top))) stack.pop();
     else break;
   }
+}
+
+/** An anchor (`&name`) or an alias (`*name`) where a node starts, as the layout has them. */
+export interface NodeProperty {
+  readonly alias: boolean;
+  readonly name: string;
+  /** Where the node after an anchor starts, past the spaces: the line's end if none does. */
+  readonly next: number;
+}
+
+/** The anchor or alias at `pos`, if one is there (yaml-fast.ts: ANCHOR, ALIAS). */
+export function nodePropertyAt(text: string, pos: number, end: number): NodeProperty | undefined {
+  const c = text.charCodeAt(pos);
+  if (c !== AMPERSAND && c !== ASTERISK) return undefined;
+  let nameEnd = pos + 1;
+  while (nameEnd < end && text.charCodeAt(nameEnd) !== SPACE) nameEnd++;
+  const name = text.slice(pos + 1, nameEnd);
+  return { alias: c === ASTERISK, name, next: skipSpaces(text, nameEnd, end) };
 }
 
 /** A `-` that opens a sequence item: followed by a space. */

@@ -4,7 +4,9 @@
  * damaged. Shared by yaml-fast.test.ts and yaml-plain-source.test.ts.
  */
 import fc from 'fast-check';
+import * as yaml from 'yaml';
 import { parseDocument, stringify } from 'yaml';
+import { aliasFailure } from '../yaml-aliases.js';
 
 /** Plain scalars that schemas read differently: numbers, booleans, nulls, dates, near misses. */
 export const SCALARS = [
@@ -145,11 +147,76 @@ export const damaged = (texts: fc.Arbitrary<string>): fc.Arbitrary<string> =>
 
 export const mutated = damaged(fc.oneof(written, plainMapping));
 
-/** What the yaml package reads, the road every problem is reported from; undefined on errors. */
+/**
+ * What the yaml package reads, the road every problem is reported from, with its aliases
+ * checked as that road checks them (yaml-aliases.ts); undefined on errors.
+ */
 export function fullRead(text: string): { data: unknown } | undefined {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  return doc.errors.length > 0 ? undefined : { data: doc.toJS({ maxAliasCount: 1000 }) };
+  if (doc.errors.length > 0 || aliasFailure(doc, yaml) !== undefined) return undefined;
+  return { data: doc.toJS({ maxAliasCount: -1 }) };
 }
+
+/**
+ * Documents in which objects appear more than once, as the yaml package writes them: each
+ * shared object with an anchor (`&a1`) where it first appears and an alias (`*a1`) after.
+ */
+export const sharing = fc
+  .tuple(
+    fc.array(jsonLike, { minLength: 1, maxLength: 3 }),
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom('value', 'item', 'nested')), {
+      minLength: 1,
+      maxLength: 8,
+    }),
+    fc.constantFrom('PLAIN', 'QUOTE_DOUBLE'),
+  )
+  .map(([pool, uses, strings]) => {
+    const shared = pool.map((value, i) => (i > 0 && i % 2 === 0 ? [value, pool[i - 1]] : value));
+    const document: Record<string, unknown> = {};
+    uses.forEach(([n, how], i) => {
+      const value = shared[n % shared.length];
+      document[`k${i}`] = how === 'value' ? value : how === 'item' ? [value, i] : { v: value };
+    });
+    return stringify(document, { defaultStringType: strings });
+  });
+
+const anchorName = fc.constantFrom('a0', 'a1', 'id001', 'x.y-z_2');
+
+/** A node in some form that anchors and aliases take, as the lines under a key at column 0. */
+const anchoredNode = fc.oneof(
+  fc.tuple(anchorName, scalarText).map(([a, v]) => [` &${a} ${v === '' ? 'v' : v}`]),
+  anchorName.map((a) => [` &${a}`, '  p: 1', '  q: x']),
+  anchorName.map((a) => [` &${a} # shared`, '- x', '- y: 2']),
+  anchorName.map((a) => [` &${a}`, '  - 1', '  - &in z']),
+  anchorName.map((a) => [` &${a}`]),
+  fc.tuple(anchorName, flowCollection).map(([a, f]) => [` &${a} ${f}`]),
+  anchorName.map((a) => [` *${a}`]),
+  anchorName.map((a) => [` *${a} # again`]),
+  anchorName.map((a) => ['', `  *${a}`]),
+  fc
+    .tuple(anchorName, anchorName)
+    .map(([a, b]) => ['', `- &${a}`, '  p: 1', `- *${b}`, `- &${b} v`, '- w']),
+  fc.tuple(anchorName, anchorName).map(([a, b]) => ['', `  - &${a}`, `  - *${b}`, `  - - &${b} 3`]),
+  fc
+    .tuple(anchorName, anchorName)
+    .map(([a, b]) => ['', `  inner: &${a}`, '    z: 1', `  other: *${b}`]),
+  // Wrong ways, which the yaml package refuses: an item's node under the next item, an alias
+  // as the node of its own anchor.
+  anchorName.map((a) => ['', `- &${a}`, '- w', '  p: 1']),
+  anchorName.map((a) => [` &${a}`, `  *${a}`]),
+  anchorName.map((a) => ['', `- &${a}`, `  *${a}`]),
+  fc.tuple(key, scalarText).map(([k, v]) => [` ${v === '' ? 'v' : v}`, `# ${k}`]),
+);
+
+/**
+ * Mappings whose values take anchors and aliases in every form the fast road reads (PyYAML's
+ * `key: &id001` with the value on the lines below, sequences at their key's column, items
+ * `- &a`), names reused and aliases to names not yet defined among them.
+ */
+export const anchoredLines = fc
+  .array(anchoredNode, { minLength: 2, maxLength: 8 })
+  .map((nodes) => nodes.map(([first, ...rest], i) => [`k${i}:${first}`, ...rest].join('\n')))
+  .map((entries) => `${entries.join('\n')}\n`);
 
 /** A line of a block scalar's text: anything at all, structure and comments included. */
 const blockLine = fc.oneof(
