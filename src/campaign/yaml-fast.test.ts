@@ -77,6 +77,7 @@ describe('the fast YAML road', () => {
     ['an alias to no anchor', 'a: *x\n'],
     ['an alias inside the node it stands for', 'a: &x\n  b: *x\n'],
     ['an alias inside the item it stands for', '- &x\n  - *x\n'],
+    ['a value alone after a comment glued to its #', 'k:\n#x\n v\nj: 1\n'],
     ['tags', 'a: !!str 1\n'],
     ['a YAML 1.1 directive', '%YAML 1.1\n---\na: yes\n'],
     ['explicit keys', '? a\n: 1\n'],

@@ -4,9 +4,9 @@
  * plain layout below, and reads it exactly as the yaml package would:
  *
  * - a pass over its lines (yaml-plain-read.ts) reads most of it, a generated inventory in
- *   ~0.9 s; what that pass declines (a plain scalar continued on the next line, a key such as
- *   `1:`), js-yaml reads, in ~1.6 s, except block scalars, anchors and aliases, which js-yaml
- *   is not trusted with;
+ *   ~0.9 s; what that pass declines (a key such as `1:`, a plain scalar continued after a
+ *   comment), js-yaml reads, in ~1.6 s, except block scalars, quoted text over several lines,
+ *   anchors and aliases, which js-yaml is not trusted with;
  * - plain scalars resolve by the yaml package's YAML 1.2 core schema (yaml-core-schema.ts: the
  *   same patterns and conversions, so `1_000`, `0b1` or `2026-12-07` stay strings);
  * - text outside the layout, and any text both decline or js-yaml refuses (duplicate keys,
@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import type * as JsYaml from 'js-yaml';
 import { CORE_TAGS, formOf, type CoreTag } from './yaml-core-schema.js';
 import { readPlainLayout } from './yaml-plain-read.js';
-import { CR, skipSpaces } from './yaml-plain-tokens.js';
+import { CR, PlainLayoutLost, quotedLines, skipSpaces } from './yaml-plain-tokens.js';
 
 let loaded: { lib: typeof JsYaml; schema: JsYaml.Schema } | undefined;
 
@@ -60,9 +60,10 @@ function coreSchema(lib: typeof JsYaml): JsYaml.Schema {
 // no empty or trailing entries, a space after each `:`); comments after a space; block
 // scalars (`description: |`, `- >-`), whose lines below are their text, which only the pass
 // over lines reads (it declines the rarer forms, and the yaml package reads those); anchors
-// and aliases where a node starts, also only for the pass over lines. Anything
-// else (anchors elsewhere, tags, directives, other flow collections, quoted text over several
-// lines, explicit keys, a `-` with nothing after it (js-yaml can file the next item under it),
+// and aliases where a node starts, and 'single' quoted text over several lines after a key or
+// a dash (as PyYAML folds long strings), also only for the pass over lines; plain text over
+// several lines. Anything else (anchors elsewhere, tags, directives, other flow collections,
+// "double" quoted text over several lines, explicit keys, a `-` with nothing after it (js-yaml can file the next item under it),
 // tabs or control characters outside quotes, `---` or `...` glued to text, a first node that
 // is indented) is left to the yaml package: it is where js-yaml, laxer in places, could read
 // what the yaml package refuses or reads otherwise.
@@ -100,6 +101,9 @@ export function fitsPlainLayout(text: string): boolean {
   return PLAIN_TEXT.test(text);
 }
 
+/** A comment line with no space after its `#` (see bareCommentBefore in yaml-plain-read.ts). */
+const BARE_COMMENT = /^ *#[^ \r\n]/m;
+
 /** The first line outside the plain layout; ~80 ms for a 38 MB inventory. */
 const LINE_OUTSIDE_LAYOUT = new RegExp(`^(?!${LINE}$).*$`, 'm');
 /** A document whose first node is indented, which js-yaml lets later lines dedent from. */
@@ -114,8 +118,18 @@ const HEADER_LINE = new RegExp(
 );
 
 /**
- * In the plain layout, or outside it; `lines-only` when the text has block scalars, anchors or
- * aliases, which only the pass over lines reads (js-yaml is not trusted with them).
+ * A line that opens a single-quoted scalar after a key or a dash and does not close it (PyYAML
+ * folds long strings so): its text goes on over the lines below, to the closing quote.
+ */
+const QUOTE_OPEN_LINE = new RegExp(
+  String.raw`^( *(?:- +)*)(?:(${SCALAR}):[ ]+)?'(?:[^'\r\n]|'')*\r?$`,
+  'gm',
+);
+
+/**
+ * In the plain layout, or outside it; `lines-only` when the text has block scalars, quoted
+ * text over several lines, anchors or aliases, which only the pass over lines reads (js-yaml is
+ * not trusted with them).
  */
 export type PlainLayout = 'outside' | 'plain' | 'lines-only';
 
@@ -131,8 +145,11 @@ export function plainLayoutOf(text: string): PlainLayout {
     (text.includes('\r') && /\r(?!\n)/.test(text))
   )
     return 'outside';
-  const lines = withoutBlockScalars(text);
-  if (lines === undefined || LINE_OUTSIDE_LAYOUT.test(lines)) return 'outside';
+  const blocks = withoutBlockScalars(text);
+  const lines = blocks === undefined ? undefined : withoutQuotedLines(blocks);
+  // Block scalars and quoted text over several lines could hide each other's lines: not both.
+  if (lines === undefined || (lines !== blocks && blocks !== text)) return 'outside';
+  if (LINE_OUTSIDE_LAYOUT.test(lines)) return 'outside';
   return lines === text && !hasNodeProperties(text) ? 'plain' : 'lines-only';
 }
 
@@ -182,6 +199,46 @@ function withoutBlockScalars(text: string): string | undefined {
 }
 
 /**
+ * `text` with each single-quoted scalar over several lines put on one line (`key: ''`) and its
+ * other lines emptied, for the line pattern to check the rest; undefined when one cannot be
+ * followed (quotedLines: indentation, tabs, text after the closing quote, no closing quote) or
+ * U+2028 or U+2029 are about. Only after a key or a dash: a quote alone on a line stays outside.
+ */
+function withoutQuotedLines(text: string): string | undefined {
+  if (!text.includes("'")) return text;
+  QUOTE_OPEN_LINE.lastIndex = 0;
+  const parts: string[] = [];
+  let copied = 0;
+  for (let m = QUOTE_OPEN_LINE.exec(text); m !== null; m = QUOTE_OPEN_LINE.exec(text)) {
+    const prefix = m[1] ?? '';
+    const key = m[2];
+    if (key === undefined && !prefix.includes('-')) return undefined;
+    if (copied === 0 && /[\u2028\u2029]/.test(text)) return undefined;
+    const parent = key !== undefined ? prefix.length : prefix.lastIndexOf('-');
+    const newline = text.indexOf('\n', m.index);
+    if (newline === -1) return undefined;
+    const afterKey = m.index + prefix.length + (key === undefined ? 0 : key.length + 1);
+    const quote = skipSpaces(text, afterKey, newline);
+    let region;
+    try {
+      region = quotedLines(text, quote, newline, newline + 1, parent);
+    } catch (error) {
+      if (error instanceof PlainLayoutLost) return undefined;
+      throw error;
+    }
+    if (region === undefined) return undefined;
+    const lineEnds = text.slice(m.index, region.next).split('\n').length - 1;
+    parts.push(text.slice(copied, m.index), `${prefix}${key === undefined ? '' : `${key}: `}''`);
+    parts.push('\n'.repeat(lineEnds));
+    copied = region.next;
+    QUOTE_OPEN_LINE.lastIndex = region.next;
+  }
+  if (copied === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join('');
+}
+
+/**
  * The data of `text`, read the fast way; undefined when the text must be read by the yaml
  * package instead (see above) or js-yaml refuses it, for whatever reason. Block scalars are
  * read by the pass over lines only: where it declines them, the yaml package reads them.
@@ -190,7 +247,9 @@ export function readYamlFast(text: string): { data: unknown } | undefined {
   const layout = plainLayoutOf(text);
   if (layout === 'outside') return undefined;
   const plain = readPlainLayout(text);
-  return plain !== undefined || layout === 'lines-only' ? plain : readJsYaml(text);
+  if (plain !== undefined || layout === 'lines-only') return plain;
+  // js-yaml reads a value after a comment glued to its `#` where the yaml package refuses it.
+  return BARE_COMMENT.test(text) ? undefined : readJsYaml(text);
 }
 
 function readJsYaml(text: string): { data: unknown } | undefined {

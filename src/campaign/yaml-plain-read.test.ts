@@ -6,6 +6,8 @@ import {
   anchoredLines,
   blockScalars,
   damaged,
+  foldedLines,
+  foldedWritten,
   fullRead,
   layoutLines,
   mutated,
@@ -114,6 +116,47 @@ describe('the pass over the lines of plain YAML', () => {
 
   it('never reads damaged block scalars differently from the yaml package, gate and all', () => {
     holdsThroughGate(damaged(blockScalars), 0.01);
+  });
+
+  it('reads text over several lines, plain or single-quoted, as the yaml package folds it', () => {
+    holdsOn(foldedLines, FUZZ_RUNS, 0.08);
+  });
+
+  it('reads long strings the yaml package folds over several lines to the same data', () => {
+    holdsOn(foldedWritten, 1000, 0.5);
+  });
+
+  it('never reads damaged text over several lines differently from the yaml package', () => {
+    holdsThroughGate(damaged(fc.oneof(foldedLines, foldedWritten)), 0.05);
+  });
+
+  it('reads long strings as PyYAML folds them', () => {
+    const text = [
+      'metadata:',
+      "  description: 'Exported from region RegionOne: 10000 hosts in 3 sites,",
+      "    maintenance window 2026-12-12, owner''s mail: noc@example.net'",
+      'notes: a plain long text without colon space that goes on for more than',
+      '  eighty columns in total',
+      '',
+      '  and a second paragraph',
+      'items:',
+      "- 'first: item",
+      "  goes on' # a comment",
+      '- second',
+      '  item',
+      '',
+    ].join('\n');
+    expect(inPlainLayout(text)).toBe(true);
+    expect(readPlainLayout(text)?.data).toStrictEqual({
+      metadata: {
+        description:
+          "Exported from region RegionOne: 10000 hosts in 3 sites, maintenance window 2026-12-12, owner's mail: noc@example.net",
+      },
+      notes:
+        'a plain long text without colon space that goes on for more than eighty columns in total\nand a second paragraph',
+      items: ['first: item goes on', 'second item'],
+    });
+    expect(readPlainLayout(text)?.data).toStrictEqual(fullRead(text)?.data);
   });
 
   it('reads anchors and aliases as the yaml package writes them for shared objects', () => {
@@ -236,8 +279,12 @@ describe('the pass over the lines of plain YAML', () => {
   });
 
   it.each([
-    ['a plain scalar continued on the next line', 'a: one\n  two\n'],
-    ['an item continued on the next line', '- one\n  two\n'],
+    ['a plain scalar continued after a comment', 'a: one\n  # note\n  two\n'],
+    ['a plain scalar continued after a comment of its own', 'a: one # note\n  two\n'],
+    ['an anchored plain scalar continued on the next line', 'a: &x one\n  two\nb: *x\n'],
+    ['an anchored value on the line below, continued', 'a: &x\n  one\n  two\nb: *x\n'],
+    ['quoted text over several lines not indented past its key', "a: 'one\ntwo'\n"],
+    ['text after quoted text over several lines', "a: 'one\n  two' three\n"],
     ['a key the core schema reads as a number', '1: one\n'],
     ['a key the core schema reads as true', 'true: yes\n'],
     ['a null key', 'null: x\n'],

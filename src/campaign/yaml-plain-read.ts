@@ -5,9 +5,12 @@
  * (38 MB). Text in the plain layout says its structure line by line (a line opens at most a few
  * nodes, at columns that say where they belong), so this pass reads it with a stack of open
  * collections, as yaml-plain-source.ts finds positions; a block scalar's header tells it to
- * take the lines below as text (blockScalar). It reads only what it is sure the yaml package
- * reads the same way and declines the rest (undefined): a plain scalar continued on the next
- * line, a key that is not a string (`1:`, `true:`), a duplicate key, `__proto__`, an empty
+ * take the lines below as text (blockScalar), as does a single-quoted scalar that does not
+ * close on its line (quotedLines), and a more indented line of plain text goes on with the
+ * plain scalar that ended the line before (continued). It reads only what it is sure the yaml
+ * package reads the same way and declines the rest (undefined): a plain scalar continued after
+ * a comment or under an anchor, a key that is not a string (`1:`, `true:`), a duplicate key,
+ * `__proto__`, an empty
  * document, the rarer forms of block scalars, an alias with no anchor before it or inside the
  * node it stands for, aliases standing for more nodes than yaml-aliases.ts allows, and any line
  * where the indentation does not fit the open collections (which the yaml package reports as
@@ -23,6 +26,7 @@ import {
   closeCollections,
   COLON,
   COMMA,
+  CR,
   HASH,
   isDashAt,
   isKeyAt,
@@ -31,6 +35,8 @@ import {
   nodePropertyAt,
   PlainLayoutLost,
   flowScalarToken,
+  foldQuoted,
+  quotedLines,
   scalarToken,
   skipSpaces,
   unescape,
@@ -48,6 +54,8 @@ interface Frame {
   readonly map: YamlMap | undefined;
   /** Mapping: the key whose value is on later lines (null until then). */
   pending: string | undefined;
+  /** Mapping: the key set last, whose plain scalar a more indented line may go on. */
+  lastKey: string | undefined;
   /** Sequence: the item whose node is on later lines (`- &a`, null until then); -1 if none. */
   pendingItem: number;
   /** The anchor of the pending value or item, for the node that comes to be it. */
@@ -82,6 +90,12 @@ class PlainReader {
   private readonly sizes = new Map<object, number>();
   /** The nodes that the aliases so far stand for. */
   private aliased = 0;
+  /**
+   * The plain scalar that ends the line just read, if one does (plainEnd ≥ 0), as text: a
+   * more indented line of plain text below it goes on with it (continued).
+   */
+  private plainText = '';
+  private plainEnd = -1;
 
   constructor(private readonly text: string) {
     this.lines = new NodeLines(text);
@@ -97,9 +111,12 @@ class PlainReader {
       }
       const col = lines.pos - lines.start;
       const isDash = isDashAt(text, lines.pos);
+      const plainBefore = this.plainEnd >= 0 ? stack[stack.length - 1] : undefined;
+      this.plainEnd = -1;
       closeCollections(stack, col, isDash, (frame) => frame.seq !== undefined);
       if (isDash) this.items(lines.start, lines.pos, lines.end);
-      else this.line(col, lines.pos, lines.end);
+      else if (plainBefore === undefined || !this.continued(plainBefore, col))
+        this.line(col, lines.pos, lines.end);
     }
     return this.rootSeen ? { data: this.root } : undefined;
   }
@@ -143,7 +160,7 @@ class PlainReader {
       this.anchors.set(property.name, null);
       return;
     }
-    const block = this.blockAt(at, dashCol);
+    const block = this.blockAt(at, dashCol) ?? this.quotedAt(at, end, dashCol);
     if (block !== undefined) {
       seq.push(this.anchored(property, block));
       return;
@@ -169,9 +186,8 @@ class PlainReader {
     const stack = this.stack;
     const property = nodePropertyAt(text, pos, end);
     if (property !== undefined) {
-      // An alias cannot be the node of an anchor (`key: &a`, and `*b` on the line below).
-      if (property.alias && stack[stack.length - 1]?.pendingAnchor !== undefined)
-        throw new PlainLayoutLost(pos);
+      // The node of an anchor (`key: &a`) can be neither an alias nor anchored again.
+      if (stack[stack.length - 1]?.pendingAnchor !== undefined) throw new PlainLayoutLost(pos);
       this.place(this.propertyLine(property, pos, end), col, pos);
       return;
     }
@@ -189,8 +205,35 @@ class PlainReader {
       return;
     }
     // A value alone on its line: the value of the key above it, or the whole document. On any
-    // other line it would continue a plain scalar, or be an error: declined.
+    // other line it would continue a plain scalar, or be an error: declined. So is one after a
+    // comment glued to its `#` (`#x`), which the yaml package can take for part of a key.
+    if (this.lines.comment && bareCommentBefore(text, this.lines.start))
+      throw new PlainLayoutLost(pos);
     this.place(this.value(token), col, pos);
+  }
+
+  /**
+   * Whether the current line goes on with the plain scalar that ended the line before, the
+   * last value of `frame`: plain text alone, indented past `frame`, after no comment (YAML
+   * folds the two into one scalar: a space between them, or a line break for each empty line).
+   */
+  private continued(frame: Frame, col: number): boolean {
+    const { text, lines } = this;
+    if (this.stack[this.stack.length - 1] !== frame || col <= frame.col || lines.comment)
+      return false;
+    if (nodePropertyAt(text, lines.pos, lines.end) !== undefined) return false;
+    const token = scalarToken(text, lines.pos, lines.end);
+    if (!token.plain || skipSpaces(text, token.end, lines.end) !== lines.end) return false;
+    const fold = lines.blank === 0 ? ' ' : '\n'.repeat(lines.blank);
+    const folded = `${this.plainText}${fold}${text.slice(token.start, token.end)}`;
+    const value = plainScalarValue(folded);
+    if (frame.seq !== undefined) frame.seq[frame.seq.length - 1] = value;
+    else if (frame.map !== undefined && frame.lastKey !== undefined)
+      frame.map[frame.lastKey] = value;
+    else return false;
+    this.plainText = folded;
+    this.plainEnd = token.end;
+    return true;
   }
 
   /** `*a`, or `&a value`, alone on its line: the node it makes. */
@@ -235,12 +278,17 @@ class PlainReader {
     if (top.pendingAnchor !== undefined) {
       this.anchors.set(top.pendingAnchor, value);
       top.pendingAnchor = undefined;
+      this.plainEnd = -1; // as in anchored()
     }
   }
 
   /** `value`, marked by `property`'s anchor when there is one. */
   private anchored(property: NodeProperty | undefined, value: unknown): unknown {
-    if (property !== undefined) this.anchors.set(property.name, value);
+    if (property !== undefined) {
+      this.anchors.set(property.name, value);
+      // A line below that went on with it would change the anchored value: declined.
+      this.plainEnd = -1;
+    }
     return value;
   }
 
@@ -278,6 +326,7 @@ class PlainReader {
     const key = keyToken.plain ? this.plainKey(keyToken) : keyString(text, keyToken);
     frame.pending = undefined;
     frame.pendingAnchor = undefined;
+    frame.lastKey = key;
     const valueAt = skipSpaces(text, colon + 1, end);
     const property = nodePropertyAt(text, valueAt, end);
     if (property?.alias === true) {
@@ -304,9 +353,25 @@ class PlainReader {
     return key;
   }
 
-  /** The value at `pos` of a collection at column `parent`: on this line, or a block scalar's. */
+  /**
+   * The value at `pos` of a collection at column `parent`: on this line, or a block scalar's,
+   * or quoted text that goes on over the lines below.
+   */
   private valueAt(pos: number, end: number, parent: number): unknown {
-    return this.blockAt(pos, parent) ?? this.value(scalarToken(this.text, pos, end));
+    return (
+      this.blockAt(pos, parent) ??
+      this.quotedAt(pos, end, parent) ??
+      this.value(scalarToken(this.text, pos, end))
+    );
+  }
+
+  /** The text of a single-quoted scalar at `pos` that closes on a later line; its lines passed. */
+  private quotedAt(pos: number, end: number, parent: number): string | undefined {
+    if (this.text.charCodeAt(pos) !== SINGLE_QUOTE) return undefined;
+    const quoted = quotedLines(this.text, pos, end, this.lines.next, parent);
+    if (quoted === undefined) return undefined;
+    this.lines.next = quoted.next;
+    return foldQuoted(this.text, quoted.token);
   }
 
   /** The text of the block scalar whose header is at `pos`, if one is; its lines are passed. */
@@ -319,24 +384,52 @@ class PlainReader {
   }
 
   private value(token: Token): unknown {
-    const c = this.text.charCodeAt(token.start);
-    return c === OPEN_BRACKET || c === OPEN_BRACE
-      ? flowValue(this.text, token)
-      : scalarValue(this.text, token);
+    const text = this.text;
+    const c = text.charCodeAt(token.start);
+    if (c === OPEN_BRACKET || c === OPEN_BRACE) return flowValue(text, token);
+    if (!token.plain) return scalarValue(text, token);
+    const raw = text.slice(token.start, token.end);
+    const end = this.lines.end;
+    if (token.end === end || skipSpaces(text, token.end, end) === end) {
+      this.plainText = raw;
+      this.plainEnd = token.end;
+    }
+    return plainScalarValue(raw);
   }
 }
 
 const KEY_SLOTS = 256;
+
+/**
+ * Whether a comment with no space after its `#` is among the comment and blank lines just
+ * before the line that starts at `lineStart`. The yaml package refuses `k:`, `#x`, ` v`, `j: 1`
+ * (each on its own line; MULTILINE_IMPLICIT_KEY), though `# x` is fine.
+ */
+function bareCommentBefore(text: string, lineStart: number): boolean {
+  for (let end = lineStart - 1; end > 0;) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const first = skipSpaces(text, start, end);
+    const c = text.charCodeAt(first);
+    if (c === HASH) {
+      const next = text.charCodeAt(first + 1);
+      if (first + 1 < end && next !== SPACE && next !== CR) return true;
+    } else if (first < end && c !== CR) return false;
+    end = start - 1;
+  }
+  return false;
+}
 
 const frameOf = (col: number, seq: unknown[] | undefined, map: YamlMap | undefined): Frame => ({
   col,
   seq,
   map,
   pending: undefined,
+  lastKey: undefined,
   pendingItem: -1,
   pendingAnchor: undefined,
 });
 const OPEN_BRACKET = 0x5b;
+const SPACE = 0x20;
 const OPEN_BRACE = 0x7b;
 const DOUBLE_QUOTE = 0x22;
 const SINGLE_QUOTE = 0x27;

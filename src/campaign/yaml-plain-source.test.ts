@@ -8,6 +8,8 @@ import {
   anchoredLines,
   blockScalars,
   damaged,
+  foldedLines,
+  foldedWritten,
   layoutLines,
   mutated,
   plainMapping,
@@ -100,6 +102,13 @@ describe('positions in plain YAML, found in one pass', () => {
     ['text with Windows line ends', layoutLines.map((t) => t.replace(/\n/g, '\r\n'))],
     ['block scalars', blockScalars],
     ['block scalars with Windows line ends', blockScalars.map((t) => t.replace(/\n/g, '\r\n'))],
+    ['text over several lines', foldedLines],
+    ['long strings the yaml package folds', foldedWritten],
+    [
+      'text over several lines with Windows line ends',
+      foldedLines.map((t) => t.replace(/\n/g, '\r\n')),
+    ],
+    ['damaged text over several lines', damaged(fc.oneof(foldedLines, foldedWritten))],
   ])('places every path of %s where the yaml package does', (_what, texts) => {
     let compared = 0;
     fc.assert(

@@ -26,6 +26,7 @@ import {
   nodePropertyAt,
   PlainLayoutLost,
   flowScalarToken,
+  quotedLines,
   scalarToken,
   skipSpaces,
   type Token,
@@ -218,7 +219,7 @@ export class PlainYamlSourceMap implements SourceMap {
           }
         }
         const contentCol = pos - lineStart;
-        const block = this.blockToken(pos, lastDash);
+        const block = this.blockToken(pos, lastDash) ?? this.quotedToken(pos, end, lastDash);
         if (block !== undefined) {
           if (inItem !== undefined) record(text, inItem, block);
           continue;
@@ -314,7 +315,20 @@ export class PlainYamlSourceMap implements SourceMap {
    * scalar's header and the lines of its text, which the walk then goes on after.
    */
   private valueToken(pos: number, end: number, parent: number): Token {
-    return this.blockToken(pos, parent) ?? scalarToken(this.text, pos, end);
+    return (
+      this.blockToken(pos, parent) ??
+      this.quotedToken(pos, end, parent) ??
+      scalarToken(this.text, pos, end)
+    );
+  }
+
+  /** A single-quoted scalar at `pos` that closes on a later line, if one is; the walk skips it. */
+  private quotedToken(pos: number, end: number, parent: number): Token | undefined {
+    if (this.text[pos] !== "'") return undefined;
+    const quoted = quotedLines(this.text, pos, end, this.cursor.next, parent);
+    if (quoted === undefined) return undefined;
+    this.cursor.next = quoted.next;
+    return quoted.token;
   }
 
   /** The block scalar whose header is at `pos`, if one is, to the end of its node's range. */

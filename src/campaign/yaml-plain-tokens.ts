@@ -25,6 +25,7 @@ const SPACE = 0x20;
 export const HASH = 0x23;
 const DASH = 0x2d;
 const AMPERSAND = 0x26;
+const SINGLE_QUOTE = 0x27;
 const ASTERISK = 0x2a;
 export const COLON = 0x3a;
 export const COMMA = 0x2c;
@@ -50,12 +51,17 @@ export class NodeLines {
   start = 0;
   pos = 0;
   end = 0;
+  /** Passed over before the current line: how many blank lines, and whether a comment. */
+  blank = 0;
+  comment = false;
 
   constructor(private readonly text: string) {}
 
   /** Moves to the next line that holds a node; false at the end of the text. */
   advance(): boolean {
     const text = this.text;
+    this.blank = 0;
+    this.comment = false;
     while (this.next < text.length) {
       const start = this.next;
       const newline = text.indexOf('\n', start);
@@ -63,7 +69,14 @@ export class NodeLines {
       let end = newline === -1 ? text.length : newline;
       if (end > start && text.charCodeAt(end - 1) === CR) end -= 1;
       const pos = skipSpaces(text, start, end);
-      if (pos === end || text.charCodeAt(pos) === HASH) continue;
+      if (pos === end) {
+        this.blank += 1;
+        continue;
+      }
+      if (text.charCodeAt(pos) === HASH) {
+        this.comment = true;
+        continue;
+      }
       this.start = start;
       this.pos = pos;
       this.end = end;
@@ -97,6 +110,84 @@ export function closeCollections<F extends { readonly col: number }>(
     if (top.col > col || (top.col === col && !isDash && isSequence(top))) stack.pop();
     else break;
   }
+}
+
+/**
+ * A single-quoted scalar that opens at `pos` and does not close on its line (which ends at
+ * `end`): its token, to the closing quote on a later line, and where the line after that starts
+ * (`next` is where the line after the opening one starts). Undefined when it closes on its own
+ * line. Its lines must be indented past `parent`, the column of its key or dash, and hold no
+ * tab or other control character; after the closing quote only spaces and a comment. Else
+ * PlainLayoutLost.
+ */
+export function quotedLines(
+  text: string,
+  pos: number,
+  end: number,
+  next: number,
+  parent: number,
+): { token: Token; next: number } | undefined {
+  if (closingQuote(text, pos + 1, end) >= 0) return undefined;
+  if (CONTROL_OR_TAB.test(text.slice(pos, end))) throw new PlainLayoutLost(pos);
+  for (let start = next; start < text.length;) {
+    const newline = text.indexOf('\n', start);
+    const after = newline === -1 ? text.length : newline + 1;
+    let lineEnd = newline === -1 ? text.length : newline;
+    if (lineEnd > start && text.charCodeAt(lineEnd - 1) === CR) lineEnd -= 1;
+    const first = skipSpaces(text, start, lineEnd);
+    if (CONTROL_OR_TAB.test(text.slice(start, lineEnd))) throw new PlainLayoutLost(start);
+    if (first < lineEnd) {
+      if (first - start <= parent) throw new PlainLayoutLost(first);
+      const close = closingQuote(text, first, lineEnd);
+      if (close >= 0) {
+        const rest = skipSpaces(text, close + 1, lineEnd);
+        if (rest < lineEnd && (rest === close + 1 || text.charCodeAt(rest) !== HASH))
+          throw new PlainLayoutLost(rest);
+        return { token: { start: pos, end: close + 1, plain: false }, next: after };
+      }
+    }
+    start = after;
+  }
+  throw new PlainLayoutLost(pos);
+}
+
+/** Tabs and other control characters, which the layout keeps out of quoted text. */
+const CONTROL_OR_TAB = /[\x00-\x1f\x7f]/;
+
+/** The first `'` in [from, end) that is not one of a pair (`''`); -1 if none. */
+function closingQuote(text: string, from: number, end: number): number {
+  for (let i = text.indexOf("'", from); i >= 0 && i < end; i = text.indexOf("'", i)) {
+    if (text.charCodeAt(i + 1) !== SINGLE_QUOTE || i + 1 >= end) return i;
+    i += 2;
+  }
+  return -1;
+}
+
+/**
+ * The text of a single-quoted scalar over several lines, folded as YAML folds flow scalars:
+ * each line trimmed of the spaces at its ends (the first at its end, the last at its start), a
+ * line break between two lines of text read as a space, and each empty line between as one.
+ */
+export function foldQuoted(text: string, token: Token): string {
+  return foldLines(text.slice(token.start + 1, token.end - 1).split('\n')).replace(/''/g, "'");
+}
+
+/** Lines of a flow scalar (each may end with \r), folded (foldQuoted). */
+export function foldLines(lines: readonly string[]): string {
+  const last = lines.length - 1;
+  let folded = '';
+  let breaks = 0;
+  lines.forEach((line, i) => {
+    const trimmed = line.replace(i === 0 ? /[ \r]+$/ : i === last ? /^ +/ : /^ +| *\r?$/g, '');
+    if (i === 0) folded = trimmed;
+    else if (trimmed === '' && i < last) breaks += 1;
+    else {
+      folded += breaks === 0 ? ' ' : '\n'.repeat(breaks);
+      folded += trimmed;
+      breaks = 0;
+    }
+  });
+  return folded;
 }
 
 /** An anchor (`&name`) or an alias (`*name`) where a node starts, as the layout has them. */

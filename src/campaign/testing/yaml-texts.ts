@@ -256,3 +256,65 @@ export const blockScalars = fc
       return `${text}\n${ending ? after : ''}`;
     }),
   );
+
+/** Words of text over several lines, with what YAML could take for structure among them. */
+const word = fc.oneof(
+  fc.constantFrom('word', "it''s", 'a:b', 'x#y', '-', 'true', '1', 'é', 'k:', '[x]', '&a', '*b'),
+  scalarText.filter((w) => w !== '' && !w.includes(' ')),
+);
+const wordsLine = fc.array(word, { minLength: 1, maxLength: 4 }).map((ws) => ws.join(' '));
+
+/**
+ * Text over several lines as mapping values and items: plain scalars going on below, and
+ * single-quoted ones (as PyYAML folds long strings), at indentations past the parent and not,
+ * with empty lines, blank lines and comments among their lines.
+ */
+export const foldedLines = fc
+  .array(
+    fc.tuple(
+      fc.constantFrom('k: ', '- ', '- k: ', 'k:\n  '),
+      fc.boolean(),
+      wordsLine,
+      fc.array(
+        fc.tuple(
+          fc.constantFrom(1, 2, 2, 4, 0),
+          fc.oneof(wordsLine, fc.constantFrom('', '   ', '# c')),
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+      fc.constantFrom('', '', ' # note', ' x'),
+    ),
+    { minLength: 1, maxLength: 4 },
+  )
+  .map((entries) =>
+    entries
+      .map(([prefix, quoted, first, rest, after], i) => {
+        const open =
+          prefix.replace('k', `k${i}`) + (quoted ? `'${first}` : first.replace(/''/g, 'x'));
+        const base = prefix.startsWith('- k') ? 2 : 0;
+        const lines = rest.map(([indent, line]) =>
+          line === '' ? '' : ' '.repeat(base + indent) + (quoted ? line : line.replace(/''/g, 'x')),
+        );
+        if (quoted) lines.push(`${' '.repeat(base + 2)}end'${after}`);
+        return [open, ...lines].join('\n');
+      })
+      .join('\n'),
+  )
+  .map((text) => `${text}\n`);
+
+/** Long strings the yaml package writes over several lines, plain or single-quoted. */
+export const foldedWritten = fc
+  .tuple(
+    fc.array(fc.array(word, { minLength: 3, maxLength: 12 }), { minLength: 1, maxLength: 4 }),
+    fc.constantFrom('PLAIN', 'QUOTE_SINGLE'),
+    fc.integer({ min: 10, max: 40 }),
+  )
+  .map(([texts, type, width]) => {
+    const strings = texts.map((ws) => ws.join(' ').replace(/''/g, "'"));
+    const document = {
+      a: strings[0],
+      list: strings,
+      nested: { b: strings.at(-1), c: [[...strings]] },
+    };
+    return stringify(document, { lineWidth: width, minContentWidth: 0, defaultStringType: type });
+  });
