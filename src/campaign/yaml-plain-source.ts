@@ -7,8 +7,9 @@
  * belong, so one pass with a stack of open collections finds the nodes of the paths asked for.
  * The answers are the yaml package's (yaml-source.ts), node for node: held to it by the
  * property tests in yaml-plain-source.test.ts. Text this pass cannot follow makes it give up
- * (PlainLayoutLost), and the caller asks the yaml package instead; so does a path asked for that
- * goes through an alias, which the yaml package answers from the node of the alias's anchor.
+ * (PlainLayoutLost), and the caller asks the yaml package instead. A path asked for that goes
+ * through an alias is asked again from the node of the alias's anchor, as the yaml package
+ * answers it.
  */
 import type { PathSegment } from './path.js';
 import { LineIndex, type LocateRequest, type Position, type SourceMap } from './source-map.js';
@@ -37,8 +38,9 @@ class Wanted {
   readonly children = new Map<string, Wanted>();
   /** Asked for as an index (a number segment). */
   byIndex = false;
-  /** Its value's position is asked for, not only its key's. */
-  valueAsked = false;
+  /** Found to be an alias: its name and offset (the yaml package answers from the anchor). */
+  alias: string | undefined = undefined;
+  aliasAt = -1;
   found = false;
   /** Found as a sequence item, which only a number segment reaches. */
   foundInSequence = false;
@@ -77,7 +79,18 @@ interface Frame {
   /** The entry (mapping) or item (`- &a`, sequence) whose node is still to come on later lines. */
   pending: Wanted | undefined;
   pendingOpen: boolean;
+  /** Mapping: the current entry's key, for the path of an anchor met in it. */
+  key: Token | undefined;
 }
+
+/** Where an anchor marks a node: the anchor's offset and the node's path. */
+interface AnchorSite {
+  readonly at: number;
+  readonly path: readonly PathSegment[];
+}
+
+/** Aliases followed one after another on the way to a node (an alias inside an anchor's node). */
+const MAX_ALIASES_FOLLOWED = 8;
 
 export class PlainYamlSourceMap implements SourceMap {
   private readonly lines: LineIndex;
@@ -89,16 +102,63 @@ export class PlainYamlSourceMap implements SourceMap {
     this.cursor = new NodeLines(text);
   }
 
-  /** @throws PlainLayoutLost when the text leaves the layout this pass follows. */
+  /**
+   * A path through an alias goes on in the node of the alias's anchor, as in the yaml package:
+   * it is asked again from there, in another walk over the lines.
+   * @throws PlainLayoutLost when the text leaves the layout this pass follows.
+   */
   locate(requests: readonly LocateRequest[]): Position[] {
-    const root = new Wanted();
-    for (const { path, at } of requests) {
-      let node = root;
-      for (const segment of path) node = node.child(segment);
-      if (at === 'value') node.valueAsked = true;
+    const answers: Position[] = [];
+    let asked = requests.map((request, index) => ({ request, index }));
+    for (let followed = 0; asked.length > 0; followed++) {
+      if (followed > MAX_ALIASES_FOLLOWED) throw new PlainLayoutLost(0);
+      const root = new Wanted();
+      for (const { request } of asked) {
+        let node = root;
+        for (const segment of request.path) node = node.child(segment);
+      }
+      const anchors = this.walk(root);
+      const again: typeof asked = [];
+      for (const { request, index } of asked) {
+        const beyond = this.throughAlias(root, request, anchors);
+        if (beyond === undefined) answers[index] = this.answer(root, request);
+        else again.push({ request: beyond, index });
+      }
+      asked = again;
     }
-    this.walk(root);
-    return requests.map((request) => this.answer(root, request));
+    return answers;
+  }
+
+  /**
+   * The request again from the node of the anchor, when its path meets an alias on the way
+   * (or ends at one, unless the key is asked for: that is where the alias is).
+   */
+  private throughAlias(
+    root: Wanted,
+    { path, at }: LocateRequest,
+    anchors: ReadonlyMap<string, AnchorSite[]>,
+  ): LocateRequest | undefined {
+    let node = root;
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i] as PathSegment;
+      const next = node.children.get(String(segment));
+      if (
+        next === undefined ||
+        !next.found ||
+        (next.foundInSequence && typeof segment !== 'number')
+      )
+        return undefined;
+      node = next;
+      if (node.alias === undefined) continue;
+      if (i === path.length - 1 && at === 'key' && node.key >= 0) return undefined;
+      const aliasAt = node.aliasAt;
+      const site = anchors.get(node.alias)?.findLast((s) => s.at < aliasAt);
+      if (site === undefined) throw new PlainLayoutLost(aliasAt);
+      // Ending at the alias, what is asked for is the node it stands for (its key has none).
+      const last = i === path.length - 1;
+      return { path: [...site.path, ...path.slice(i + 1)], at: last ? 'value' : at };
+    }
+    return undefined;
   }
 
   /** As YamlSourceMap.locateOne: the deepest node of the path found, its key or its value. */
@@ -123,15 +183,32 @@ export class PlainYamlSourceMap implements SourceMap {
     return { ...position, source: this.text.slice(node.sourceStart, node.sourceEnd) };
   }
 
-  private walk(root: Wanted): void {
+  /** Records what it finds of `root`'s paths; answers where each anchor is, by name. */
+  private walk(root: Wanted): Map<string, AnchorSite[]> {
     this.cursor = new NodeLines(this.text);
     const text = this.text;
     const stack: Frame[] = [];
+    const anchors = new Map<string, AnchorSite[]>();
+    /** Notes an anchor at `at` of the node at the current place: the top frame's entry or item. */
+    const anchor = (name: string, at: number): void => {
+      const path = stack.map((f) => (f.kind === 'seq' ? f.index : keyString(text, f.key as Token)));
+      const sites = anchors.get(name);
+      if (sites === undefined) anchors.set(name, [{ at, path }]);
+      else sites.push({ at, path });
+    };
     /** The last plain scalar recorded, which a more indented value-only line continues. */
     let lastPlain: Wanted | undefined;
     let rootSeen = false;
     const open = (kind: 'map' | 'seq', col: number, wanted: Wanted | undefined): Frame => {
-      const frame: Frame = { kind, col, wanted, index: -1, pending: undefined, pendingOpen: false };
+      const frame: Frame = {
+        kind,
+        col,
+        wanted,
+        index: -1,
+        pending: undefined,
+        pendingOpen: false,
+        key: undefined,
+      };
       stack.push(frame);
       return frame;
     };
@@ -204,9 +281,10 @@ export class PlainYamlSourceMap implements SourceMap {
         const property = nodePropertyAt(text, pos, end);
         if (property !== undefined) {
           if (property.alias) {
-            aliasAsked(inItem, pos);
+            aliasFound(inItem, property.name, pos);
             continue;
           }
+          anchor(property.name, pos);
           pos = property.next;
           if (pos === end || text.charCodeAt(pos) === HASH) {
             // `- &a`: the item is an empty scalar here, until a node on a later line takes it.
@@ -229,7 +307,7 @@ export class PlainYamlSourceMap implements SourceMap {
         if (isKeyAt(text, afterToken, end)) {
           if (inItem !== undefined) inItem.value = pos;
           const map = open('map', contentCol, inItem);
-          lastPlain = this.entry(map, token, afterToken, end);
+          lastPlain = this.entry(map, token, afterToken, end, anchor);
         } else {
           if (inItem !== undefined) record(text, inItem, token);
           lastPlain = token.plain ? inItem : undefined;
@@ -239,10 +317,13 @@ export class PlainYamlSourceMap implements SourceMap {
       const property = nodePropertyAt(text, pos, end);
       if (property?.alias === true) {
         // An alias alone on its line: the value of the key or item above.
-        aliasAsked(holder(pos, col), pos);
+        aliasFound(holder(pos, col), property.name, pos);
         continue;
       }
-      if (property !== undefined) pos = property.next;
+      if (property !== undefined) {
+        anchor(property.name, pos);
+        pos = property.next;
+      }
       const token = scalarToken(text, pos, end);
       const afterToken = skipSpaces(text, token.end, end);
       if (property === undefined && isKeyAt(text, afterToken, end)) {
@@ -251,7 +332,7 @@ export class PlainYamlSourceMap implements SourceMap {
           top !== undefined && top.kind === 'map' && top.col === col
             ? top
             : open('map', col, holder(pos, col));
-        lastPlain = this.entry(map, token, afterToken, end);
+        lastPlain = this.entry(map, token, afterToken, end, anchor);
         continue;
       }
       // A value alone on its line: the value of a key above, or the next line of a plain scalar.
@@ -270,13 +351,24 @@ export class PlainYamlSourceMap implements SourceMap {
         if (lastPlain !== undefined) lastPlain.sourceEnd = token.end;
       } else throw new PlainLayoutLost(pos);
     }
+    return anchors;
   }
 
-  /** A `key:` line in `map`: the key, and its value when on the same line. */
-  private entry(map: Frame, key: Token, colon: number, end: number): Wanted | undefined {
+  /**
+   * A `key:` line in `map`: the key, and its value when on the same line; `anchor` notes an
+   * anchor of the value.
+   */
+  private entry(
+    map: Frame,
+    key: Token,
+    colon: number,
+    end: number,
+    anchor: (name: string, at: number) => void,
+  ): Wanted | undefined {
     const text = this.text;
     map.pending = undefined;
     map.pendingOpen = false;
+    map.key = key;
     const wanted = map.wanted?.lookUp(keyString(text, key), false);
     let valueAt = skipSpaces(text, colon + 1, end);
     const property = nodePropertyAt(text, valueAt, end);
@@ -284,13 +376,15 @@ export class PlainYamlSourceMap implements SourceMap {
       if (wanted !== undefined) {
         wanted.found = true;
         wanted.key = key.start;
-        // Its key is here; its value, and what is inside, where the anchor is.
-        if (wanted.valueAsked || wanted.children.size > 0) aliasAsked(wanted, valueAt);
+        aliasFound(wanted, property.name, valueAt);
       }
       return undefined;
     }
     // An anchor's node starts after it (its range leaves the anchor out).
-    if (property !== undefined) valueAt = property.next;
+    if (property !== undefined) {
+      anchor(property.name, valueAt);
+      valueAt = property.next;
+    }
     if (wanted !== undefined) {
       wanted.found = true;
       wanted.key = key.start;
@@ -349,12 +443,13 @@ function awaits(frame: Frame, col: number): boolean {
   return frame.pendingOpen && (frame.kind === 'map' ? col >= frame.col : col > frame.col);
 }
 
-/**
- * An alias where a path asked for goes: the yaml package answers with the node it stands for,
- * elsewhere in the text, which this pass does not follow (the caller asks the yaml package).
- */
-function aliasAsked(wanted: Wanted | undefined, at: number): void {
-  if (wanted !== undefined) throw new PlainLayoutLost(at);
+/** An alias where a path asked for goes, at `at`: locate follows it to its anchor's node. */
+function aliasFound(wanted: Wanted | undefined, name: string, at: number): void {
+  if (wanted === undefined) return;
+  wanted.found = true;
+  wanted.alias = name;
+  wanted.aliasAt = at;
+  wanted.value = at;
 }
 
 /**
