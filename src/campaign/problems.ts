@@ -95,13 +95,41 @@ export function formatProblem(p: DocumentProblem): string {
   return p.path === '' ? `${where} ${p.message}` : `${where} ${p.path}: ${p.message}`;
 }
 
-/** One line per problem; past `limit` lines, a last line says how many more there are. */
+/** Paths listed by name where one problem is found at several (the rest are counted). */
+const PATHS_LISTED = 3;
+
+/**
+ * One line per problem, except that the same problem at the same place reached by other paths
+ * (a node shared through YAML aliases: a typo in the `components` 8,913 hosts share) is one
+ * line, followed by one that counts the other paths and names a few.
+ */
+export function problemLines(problems: readonly DocumentProblem[]): string[] {
+  const groups = new Map<string, { first: DocumentProblem; others: string[] }>();
+  for (const p of problems) {
+    const key = `${p.file}\0${p.line}\0${p.column}\0${p.message}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { first: p, others: [] });
+    else group.others.push(p.path);
+  }
+  const lines: string[] = [];
+  for (const { first, others } of groups.values()) {
+    lines.push(formatProblem(first));
+    if (others.length === 0) continue;
+    const named = others.slice(0, PATHS_LISTED).join(', ');
+    const rest = others.length > PATHS_LISTED ? ` and ${others.length - PATHS_LISTED} more` : '';
+    lines.push(`  the same at ${others.length} more path(s) to that place: ${named}${rest}`);
+  }
+  return lines;
+}
+
+/** problemLines; past `limit` lines, a last line says how many more there are. */
 export function formatProblems(
   problems: readonly DocumentProblem[],
   limit: number = Number.POSITIVE_INFINITY,
 ): string {
-  const lines = problems.slice(0, limit).map(formatProblem);
-  if (problems.length > limit) lines.push(`… and ${problems.length - limit} more problems`);
+  const all = problemLines(problems);
+  const lines = all.slice(0, limit);
+  if (all.length > limit) lines.push(`… and ${all.length - limit} more lines of problems`);
   return lines.join('\n');
 }
 
@@ -116,7 +144,7 @@ export class DocumentError extends EscalatorError {
     super(
       'ESC_DOCUMENT_INVALID',
       `${files}: ${count}\n${formatProblems(problems, MESSAGE_LIMIT)}`,
-      problems.map(formatProblem),
+      problemLines(problems),
     );
     this.name = 'DocumentError';
     this.problems = problems;
