@@ -63,8 +63,8 @@ function coreSchema(lib: typeof JsYaml): JsYaml.Schema {
 // and aliases where a node starts, and 'single' quoted text over several lines after a key or
 // a dash (as PyYAML folds long strings), also only for the pass over lines; plain text over
 // several lines. Anything else (anchors elsewhere, tags, directives, other flow collections,
-// "double" quoted text over several lines, explicit keys, a `-` with nothing after it (js-yaml can file the next item under it),
-// tabs or control characters outside quotes, `---` or `...` glued to text, a first node that
+// "double" quoted text over several lines, explicit keys, a `-` with nothing after it (js-yaml
+// can file the next item under it), tabs or control characters outside quotes, `---` or `...` glued to text, a first node that
 // is indented) is left to the yaml package: it is where js-yaml, laxer in places, could read
 // what the yaml package refuses or reads otherwise.
 const FIRST = String.raw`(?:[^\s\-?:,[\]{}#&*!|>'"%@${'`'}]|[-?:](?=[^\s,[\]{}]))`;
@@ -101,7 +101,10 @@ export function fitsPlainLayout(text: string): boolean {
   return PLAIN_TEXT.test(text);
 }
 
-/** A comment line with no space after its `#` (see bareCommentBefore in yaml-plain-read.ts). */
+/**
+ * A comment line with no space after its `#`: the yaml package refuses `k:`, `#x`, ` v`, `j: 1`
+ * (each on its own line; MULTILINE_IMPLICIT_KEY), though `# x` is fine (NodeLines.gluedComment).
+ */
 const BARE_COMMENT = /^ *#[^ \r\n]/m;
 
 /** The first line outside the plain layout; ~80 ms for a 38 MB inventory. */

@@ -26,7 +26,6 @@ import {
   closeCollections,
   COLON,
   COMMA,
-  CR,
   HASH,
   isDashAt,
   isKeyAt,
@@ -207,8 +206,7 @@ class PlainReader {
     // A value alone on its line: the value of the key above it, or the whole document. On any
     // other line it would continue a plain scalar, or be an error: declined. So is one after a
     // comment glued to its `#` (`#x`), which the yaml package can take for part of a key.
-    if (this.lines.comment && bareCommentBefore(text, this.lines.start))
-      throw new PlainLayoutLost(pos);
+    if (this.lines.gluedComment) throw new PlainLayoutLost(pos);
     this.place(this.value(token), col, pos);
   }
 
@@ -400,25 +398,6 @@ class PlainReader {
 
 const KEY_SLOTS = 256;
 
-/**
- * Whether a comment with no space after its `#` is among the comment and blank lines just
- * before the line that starts at `lineStart`. The yaml package refuses `k:`, `#x`, ` v`, `j: 1`
- * (each on its own line; MULTILINE_IMPLICIT_KEY), though `# x` is fine.
- */
-function bareCommentBefore(text: string, lineStart: number): boolean {
-  for (let end = lineStart - 1; end > 0;) {
-    const start = text.lastIndexOf('\n', end - 1) + 1;
-    const first = skipSpaces(text, start, end);
-    const c = text.charCodeAt(first);
-    if (c === HASH) {
-      const next = text.charCodeAt(first + 1);
-      if (first + 1 < end && next !== SPACE && next !== CR) return true;
-    } else if (first < end && c !== CR) return false;
-    end = start - 1;
-  }
-  return false;
-}
-
 const frameOf = (col: number, seq: unknown[] | undefined, map: YamlMap | undefined): Frame => ({
   col,
   seq,
@@ -429,7 +408,6 @@ const frameOf = (col: number, seq: unknown[] | undefined, map: YamlMap | undefin
   pendingAnchor: undefined,
 });
 const OPEN_BRACKET = 0x5b;
-const SPACE = 0x20;
 const OPEN_BRACE = 0x7b;
 const DOUBLE_QUOTE = 0x22;
 const SINGLE_QUOTE = 0x27;

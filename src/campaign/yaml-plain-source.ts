@@ -140,14 +140,8 @@ export class PlainYamlSourceMap implements SourceMap {
   ): LocateRequest | undefined {
     let node = root;
     for (let i = 0; i < path.length; i++) {
-      const segment = path[i] as PathSegment;
-      const next = node.children.get(String(segment));
-      if (
-        next === undefined ||
-        !next.found ||
-        (next.foundInSequence && typeof segment !== 'number')
-      )
-        return undefined;
+      const next = foundChild(node, path[i] as PathSegment);
+      if (next === undefined) return undefined;
       node = next;
       if (node.alias === undefined) continue;
       if (i === path.length - 1 && at === 'key' && node.key >= 0) return undefined;
@@ -166,12 +160,8 @@ export class PlainYamlSourceMap implements SourceMap {
     let node = root;
     let complete = true;
     for (const segment of path) {
-      const next = node.children.get(String(segment));
-      if (
-        next === undefined ||
-        !next.found ||
-        (next.foundInSequence && typeof segment !== 'number')
-      ) {
+      const next = foundChild(node, segment);
+      if (next === undefined) {
         complete = false;
         break;
       }
@@ -433,6 +423,13 @@ export class PlainYamlSourceMap implements SourceMap {
     this.cursor.next = block.next;
     return { start: pos, end: block.end, plain: false };
   }
+}
+
+/** The child of `node` at `segment` that the walk found (a sequence's item only by a number). */
+function foundChild(node: Wanted, segment: PathSegment): Wanted | undefined {
+  const next = node.children.get(String(segment));
+  if (next === undefined || !next.found) return undefined;
+  return next.foundInSequence && typeof segment !== 'number' ? undefined : next;
 }
 
 /**

@@ -51,9 +51,13 @@ export class NodeLines {
   start = 0;
   pos = 0;
   end = 0;
-  /** Passed over before the current line: how many blank lines, and whether a comment. */
+  /**
+   * Passed over before the current line: how many blank lines, whether a comment, and whether
+   * one glued to its `#` (`#x`, which the yaml package can take for part of a key).
+   */
   blank = 0;
   comment = false;
+  gluedComment = false;
 
   constructor(private readonly text: string) {}
 
@@ -62,6 +66,7 @@ export class NodeLines {
     const text = this.text;
     this.blank = 0;
     this.comment = false;
+    this.gluedComment = false;
     while (this.next < text.length) {
       const start = this.next;
       const newline = text.indexOf('\n', start);
@@ -75,6 +80,7 @@ export class NodeLines {
       }
       if (text.charCodeAt(pos) === HASH) {
         this.comment = true;
+        if (pos + 1 < end && text.charCodeAt(pos + 1) !== SPACE) this.gluedComment = true;
         continue;
       }
       this.start = start;
@@ -173,7 +179,7 @@ export function foldQuoted(text: string, token: Token): string {
 }
 
 /** Lines of a flow scalar (each may end with \r), folded (foldQuoted). */
-export function foldLines(lines: readonly string[]): string {
+function foldLines(lines: readonly string[]): string {
   const last = lines.length - 1;
   let folded = '';
   let breaks = 0;
