@@ -87,63 +87,128 @@ const CLIQUE_STEPS = 2_000_000;
  * bound). Hosts are taken in degeneracy order (repeatedly the one with the fewest neighbours
  * left); a clique's first host in that order has all the others among its later neighbours,
  * which are few, so each is searched exactly there: branch and bound, pruned by a greedy
- * colouring of the candidates (Tomita's MCQ: a clique needs a colour per member).
+ * colouring of the candidates (Tomita's MCQ: a clique needs a colour per member). The search
+ * from a host reads a matrix of its later neighbours' conflicts (at most the degeneracy squared
+ * bytes), not the whole graph.
  */
-export function largeClique({ members, groupsOf }: ConflictGroups): number[] {
-  const hosts = [...groupsOf.keys()].sort((a, b) => a - b);
-  const index = new Map<number, number>();
-  hosts.forEach((h, k) => index.set(h, k));
-  const adjacent: Set<number>[] = hosts.map(() => new Set<number>());
-  const at: number[] = [];
-  for (const list of members) {
-    // Each host's position once per list, not once per pair.
-    at.length = 0;
-    for (const h of list) at.push(index.get(h) ?? -1);
-    for (const x of at) {
-      const near = adjacent[x];
-      if (x < 0 || !near) continue;
-      for (const y of at) if (y >= 0 && x !== y) near.add(y);
-    }
-  }
-  const position = degeneracyOrder(adjacent);
+export function largeClique(conflicts: ConflictGroups): number[] {
+  const graph = conflictGraph(conflicts);
+  const { hosts, start, near } = graph;
+  const n = hosts.length;
+  const position = degeneracyOrder(graph);
+  /** Local index of each vertex in the current search's later neighbours (stamped by root). */
+  const localStamp = new Int32Array(n).fill(-1);
+  const localOf = new Int32Array(n);
+  let matrix = new Uint8Array(0);
   let best: number[] = [];
   let steps = 0;
-  const expand = (clique: number[], candidates: number[]): void => {
-    if (candidates.length === 0) {
-      if (clique.length > best.length) best = clique.slice();
-      return;
-    }
-    const { order, colours } = colourCandidates(candidates, adjacent);
-    for (let k = order.length - 1; k >= 0; k--) {
-      if (clique.length + (colours[k] ?? 0) <= best.length || steps >= CLIQUE_STEPS) return;
-      steps++;
-      const v = order[k] ?? 0;
-      const near = adjacent[v];
-      clique.push(v);
-      const next: number[] = [];
-      for (let j = 0; j < k; j++) if (near?.has(order[j] ?? -1)) next.push(order[j] ?? 0);
-      expand(clique, next);
-      clique.pop();
-    }
-  };
-  const byPosition = hosts.map((_, k) => k).sort((a, b) => (position[a] ?? 0) - (position[b] ?? 0));
+  const byPosition = new Int32Array(n);
+  for (let v = 0; v < n; v++) byPosition[position[v] ?? 0] = v;
   for (const v of byPosition) {
     if (steps >= CLIQUE_STEPS) break;
     const later: number[] = [];
-    for (const u of adjacent[v] ?? []) if ((position[u] ?? 0) > (position[v] ?? 0)) later.push(u);
-    if (later.length + 1 <= best.length) continue;
-    expand([v], later);
+    const pv = position[v] ?? 0;
+    for (let e = start[v] ?? 0; e < (start[v + 1] ?? 0); e++) {
+      const u = near[e] ?? 0;
+      if ((position[u] ?? 0) > pv) later.push(u);
+    }
+    const k = later.length;
+    if (k + 1 <= best.length) continue;
+    if (matrix.length < k * k) matrix = new Uint8Array(k * k);
+    else matrix.fill(0, 0, k * k);
+    for (let a = 0; a < k; a++) {
+      localStamp[later[a] ?? 0] = v;
+      localOf[later[a] ?? 0] = a;
+    }
+    // A clique of more than best.length hosts from v holds best.length of `later`, each with
+    // best.length - 1 neighbours among them: with fewer such candidates, searching finds nothing.
+    let viable = 0;
+    for (let a = 0; a < k; a++) {
+      const u = later[a] ?? 0;
+      let degree = 0;
+      for (let e = start[u] ?? 0; e < (start[u + 1] ?? 0); e++) {
+        const w = near[e] ?? 0;
+        if (localStamp[w] !== v) continue;
+        matrix[a * k + (localOf[w] ?? 0)] = 1;
+        degree++;
+      }
+      if (degree + 1 >= best.length) viable++;
+    }
+    if (viable + 1 <= best.length) continue;
+    const adjacent = (a: number, b: number): boolean => matrix[a * k + b] === 1;
+    const expand = (clique: number[], candidates: number[]): void => {
+      if (candidates.length === 0) {
+        if (clique.length > best.length) best = clique.slice();
+        return;
+      }
+      const { order, colours } = colourCandidates(candidates, adjacent);
+      for (let c = order.length - 1; c >= 0; c--) {
+        if (clique.length + (colours[c] ?? 0) <= best.length || steps >= CLIQUE_STEPS) return;
+        steps++;
+        const a = order[c] ?? 0;
+        clique.push(later[a] ?? 0);
+        const next: number[] = [];
+        for (let j = 0; j < c; j++) if (adjacent(a, order[j] ?? 0)) next.push(order[j] ?? 0);
+        expand(clique, next);
+        clique.pop();
+      }
+    };
+    expand(
+      [v],
+      later.map((_, a) => a),
+    );
   }
   return best.map((k) => hosts[k] ?? 0);
 }
 
+/** The conflict graph: the hosts ascending, and each one's neighbours (by index) in `near[start[v] … start[v + 1] - 1]`. */
+interface ConflictGraph {
+  readonly hosts: readonly number[];
+  readonly start: Int32Array;
+  readonly near: Int32Array;
+}
+
+/**
+ * Each host's neighbours in the order they first appear in its groups (groups ascending, each
+ * group's hosts as listed), without repeats: the order the clique search's ties follow.
+ */
+function conflictGraph({ members, groupsOf }: ConflictGroups): ConflictGraph {
+  const hosts = [...groupsOf.keys()].sort((a, b) => a - b);
+  const n = hosts.length;
+  // Host numbers are array indexes (World): an array maps them back faster than a Map.
+  const index = new Int32Array(n === 0 ? 0 : (hosts[n - 1] ?? 0) + 1).fill(-1);
+  hosts.forEach((h, k) => (index[h] = k));
+  const start = new Int32Array(n + 1);
+  const seen = new Int32Array(n).fill(-1);
+  let near = new Int32Array(Math.max(16, n * 4));
+  let edges = 0;
+  for (let x = 0; x < n; x++) {
+    start[x] = edges;
+    seen[x] = x;
+    for (const g of groupsOf.get(hosts[x] ?? 0) ?? [])
+      for (const h of members[g] ?? []) {
+        const y = index[h] ?? -1;
+        if (y < 0 || seen[y] === x) continue;
+        seen[y] = x;
+        if (edges === near.length) {
+          const grown = new Int32Array(near.length * 2);
+          grown.set(near);
+          near = grown;
+        }
+        near[edges++] = y;
+      }
+  }
+  start[n] = edges;
+  return { hosts, start, near: near.subarray(0, edges) };
+}
+
 /** Positions in a degeneracy order: repeatedly the vertex with the fewest neighbours left. */
-function degeneracyOrder(adjacent: readonly Set<number>[]): Int32Array {
-  const n = adjacent.length;
+function degeneracyOrder({ start, near }: ConflictGraph): Int32Array {
+  const n = start.length - 1;
   const degree = new Int32Array(n);
   let maxDegree = 0;
   for (let v = 0; v < n; v++) {
-    degree[v] = adjacent[v]?.size ?? 0;
+    degree[v] = (start[v + 1] ?? 0) - (start[v] ?? 0);
     maxDegree = Math.max(maxDegree, degree[v] ?? 0);
   }
   const buckets: number[][] = Array.from({ length: maxDegree + 1 }, () => []);
@@ -157,12 +222,14 @@ function degeneracyOrder(adjacent: readonly Set<number>[]): Int32Array {
     const v = buckets[d]?.pop() ?? 0;
     if (position[v] !== -1 || degree[v] !== d) continue; // a stale entry
     position[v] = placed++;
-    for (const u of adjacent[v] ?? [])
+    for (let e = start[v] ?? 0; e < (start[v + 1] ?? 0); e++) {
+      const u = near[e] ?? 0;
       if (position[u] === -1) {
         const du = (degree[u] ?? 0) - 1;
         degree[u] = du;
         buckets[du]?.push(u);
       }
+    }
   }
   return position;
 }
@@ -173,14 +240,13 @@ function degeneracyOrder(adjacent: readonly Set<number>[]): Int32Array {
  */
 function colourCandidates(
   candidates: readonly number[],
-  adjacent: readonly Set<number>[],
+  adjacent: (a: number, b: number) => boolean,
 ): { order: number[]; colours: number[] } {
   const classes: number[][] = [];
   for (const v of candidates) {
-    const near = adjacent[v];
     let placed = false;
     for (const cls of classes)
-      if (!near || !meetsAny(near, cls)) {
+      if (!meetsAny(v, cls, adjacent)) {
         cls.push(v);
         placed = true;
         break;
@@ -197,8 +263,12 @@ function colourCandidates(
   return { order, colours };
 }
 
-/** Whether `near` holds one of `list` (a loop, not `some`: a closure per class tried). */
-function meetsAny(near: ReadonlySet<number>, list: readonly number[]): boolean {
-  for (const u of list) if (near.has(u)) return true;
+/** Whether `v` conflicts with one of `list` (a loop, not `some`: a closure per class tried). */
+function meetsAny(
+  v: number,
+  list: readonly number[],
+  adjacent: (a: number, b: number) => boolean,
+): boolean {
+  for (const u of list) if (adjacent(v, u)) return true;
   return false;
 }
