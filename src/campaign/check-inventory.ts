@@ -10,7 +10,7 @@ export function checkInventory(doc: unknown): PendingProblem[] {
   const sites = c.unique(at('sites'), ['spec', 'sites'], 'site');
   const hosts = c.unique(at('hosts'), ['spec', 'hosts'], 'host');
   const flavors = c.unique(at('flavors'), ['spec', 'flavors'], 'flavor');
-  c.unique(at('instances'), ['spec', 'instances'], 'instance');
+  c.repeats(at('instances'), ['spec', 'instances'], 'instance');
   const vnfs = c.unique(at('vnfs'), ['spec', 'vnfs'], 'VNF');
   c.unique(at('clusters'), ['spec', 'clusters'], 'cluster');
 

@@ -137,6 +137,25 @@ describe('inventory references and consistency', () => {
       'inventory.yaml:14:33 spec.clusters[1].members[1]: host "b" has no label "rack", so its failure domain is unknown',
     ]);
   });
+
+  it('reports each repeat of an instance name at the repeat, pointing at the first', () => {
+    const text = withSpec(`  sites: [{name: dc1}]
+  hosts:
+    - {name: a, site: dc1, roles: [compute], capacity: {vcpu: 8, memoryMiB: 8192}, components: {}}
+  flavors: [{name: f, vcpu: 1, memoryMiB: 1}]
+  instances:
+    - {name: vm-1, host: a, flavor: f}
+    - {name: vm-2, host: a, flavor: f}
+    - {name: vm-1, host: a, flavor: f}
+    - {name: vm-2, host: a, flavor: f}
+    - {name: vm-1, host: a, flavor: f}
+`);
+    expect(problemsOf(text).split('\n')).toEqual([
+      'inventory.yaml:12:14 spec.instances[2].name: duplicate instance "vm-1" (first at line 10)',
+      'inventory.yaml:13:14 spec.instances[3].name: duplicate instance "vm-2" (first at line 11)',
+      'inventory.yaml:14:14 spec.instances[4].name: duplicate instance "vm-1" (first at line 10)',
+    ]);
+  });
 });
 
 describe('the wrong kind of document', () => {
