@@ -159,6 +159,34 @@ describe('the pass over the lines of plain YAML', () => {
     expect(readPlainLayout(text)?.data).toStrictEqual(fullRead(text)?.data);
   });
 
+  it('reads double-quoted strings as PyYAML escapes and folds them', () => {
+    // yaml.dump(…, width=60): text that is not printable ASCII goes in double quotes, escaped,
+    // folded with a `\` at the end of a line and an escaped space (`\ `) at the start of the next.
+    const text = [
+      'items:',
+      '- "tab\\there and a long tail that makes PyYAML fold this string\\',
+      '  \\ over two lines or more"',
+      '- short',
+      'metadata:',
+      '  description: "Rolling upgrade \\u2192 Zed to Antelope for the\\',
+      '    \\ packet core in site 1, planned with the \\"vendor\\"; caf\\xE9\\',
+      '    \\ window 02:00\\u201304:00 UTC, contact noc@example.invalid"',
+      '',
+    ].join('\n');
+    expect(plainLayoutOf(text)).toBe('lines-only');
+    expect(readPlainLayout(text)?.data).toStrictEqual({
+      items: [
+        'tab\there and a long tail that makes PyYAML fold this string over two lines or more',
+        'short',
+      ],
+      metadata: {
+        description:
+          'Rolling upgrade → Zed to Antelope for the packet core in site 1, planned with the "vendor"; café window 02:00–04:00 UTC, contact noc@example.invalid',
+      },
+    });
+    expect(readPlainLayout(text)?.data).toStrictEqual(fullRead(text)?.data);
+  });
+
   it('reads anchors and aliases as the yaml package writes them for shared objects', () => {
     holdsOn(sharing, 1000, 0.3);
   });

@@ -363,9 +363,10 @@ class PlainReader {
     );
   }
 
-  /** The text of a single-quoted scalar at `pos` that closes on a later line; its lines passed. */
+  /** The text of a quoted scalar at `pos` that closes on a later line; its lines passed. */
   private quotedAt(pos: number, end: number, parent: number): string | undefined {
-    if (this.text.charCodeAt(pos) !== SINGLE_QUOTE) return undefined;
+    const c = this.text.charCodeAt(pos);
+    if (c !== SINGLE_QUOTE && c !== DOUBLE_QUOTE) return undefined;
     const quoted = quotedLines(this.text, pos, end, this.lines.next, parent);
     if (quoted === undefined) return undefined;
     this.lines.next = quoted.next;

@@ -406,9 +406,9 @@ export class PlainYamlSourceMap implements SourceMap {
     );
   }
 
-  /** A single-quoted scalar at `pos` that closes on a later line, if one is; the walk skips it. */
+  /** A quoted scalar at `pos` that closes on a later line, if one is; the walk skips it. */
   private quotedToken(pos: number, end: number, parent: number): Token | undefined {
-    if (this.text[pos] !== "'") return undefined;
+    if (this.text[pos] !== "'" && this.text[pos] !== '"') return undefined;
     const quoted = quotedLines(this.text, pos, end, this.cursor.next, parent);
     if (quoted === undefined) return undefined;
     this.cursor.next = quoted.next;

@@ -26,6 +26,8 @@ export const HASH = 0x23;
 const DASH = 0x2d;
 const AMPERSAND = 0x26;
 const SINGLE_QUOTE = 0x27;
+const DOUBLE_QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 const ASTERISK = 0x2a;
 export const COLON = 0x3a;
 export const COMMA = 0x2c;
@@ -119,12 +121,12 @@ export function closeCollections<F extends { readonly col: number }>(
 }
 
 /**
- * A single-quoted scalar that opens at `pos` and does not close on its line (which ends at
- * `end`): its token, to the closing quote on a later line, and where the line after that starts
- * (`next` is where the line after the opening one starts). Undefined when it closes on its own
- * line. Its lines must be indented past `parent`, the column of its key or dash, and hold no
- * tab or other control character; after the closing quote only spaces and a comment. Else
- * PlainLayoutLost.
+ * A quoted scalar ('single' or "double") that opens at `pos` and does not close on its line
+ * (which ends at `end`): its token, to the closing quote on a later line, and where the line
+ * after that starts (`next` is where the line after the opening one starts). Undefined when it
+ * closes on its own line. Its lines must be indented past `parent`, the column of its key or
+ * dash, and hold no tab or other control character; after the closing quote only spaces and a
+ * comment. Else PlainLayoutLost.
  */
 export function quotedLines(
   text: string,
@@ -133,7 +135,8 @@ export function quotedLines(
   next: number,
   parent: number,
 ): { token: Token; next: number } | undefined {
-  if (closingQuote(text, pos + 1, end) >= 0) return undefined;
+  const closing = text.charCodeAt(pos) === DOUBLE_QUOTE ? closingDoubleQuote : closingQuote;
+  if (closing(text, pos + 1, end) >= 0) return undefined;
   if (CONTROL_OR_TAB.test(text.slice(pos, end))) throw new PlainLayoutLost(pos);
   for (let start = next; start < text.length;) {
     const newline = text.indexOf('\n', start);
@@ -144,7 +147,7 @@ export function quotedLines(
     if (CONTROL_OR_TAB.test(text.slice(start, lineEnd))) throw new PlainLayoutLost(start);
     if (first < lineEnd) {
       if (first - start <= parent) throw new PlainLayoutLost(first);
-      const close = closingQuote(text, first, lineEnd);
+      const close = closing(text, first, lineEnd);
       if (close >= 0) {
         const rest = skipSpaces(text, close + 1, lineEnd);
         if (rest < lineEnd && (rest === close + 1 || text.charCodeAt(rest) !== HASH))
@@ -169,13 +172,81 @@ function closingQuote(text: string, from: number, end: number): number {
   return -1;
 }
 
+/** The first `"` in [from, end) that no backslash escapes; -1 if none. */
+function closingDoubleQuote(text: string, from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === DOUBLE_QUOTE) return i;
+  }
+  return -1;
+}
+
 /**
- * The text of a single-quoted scalar over several lines, folded as YAML folds flow scalars:
- * each line trimmed of the spaces at its ends (the first at its end, the last at its start), a
- * line break between two lines of text read as a space, and each empty line between as one.
+ * The text of a quoted scalar over several lines, folded as YAML folds flow scalars: each line
+ * trimmed of the spaces at its ends (the first at its end, the last at its start), a line break
+ * between two lines of text read as a space, and each empty line between as one. In "double"
+ * quotes, spaces that an escape makes text stay (`\ `), and a `\` at the end of a line joins it
+ * to the next without a space, keeping the spaces before it; then the escapes are undone.
  */
 export function foldQuoted(text: string, token: Token): string {
-  return foldLines(text.slice(token.start + 1, token.end - 1).split('\n')).replace(/''/g, "'");
+  const lines = text.slice(token.start + 1, token.end - 1).split('\n');
+  if (text.charCodeAt(token.start) === DOUBLE_QUOTE)
+    return unescape(`"${foldDoubleQuoted(lines)}"`, token.start);
+  return foldLines(lines).replace(/''/g, "'");
+}
+
+/** Lines of a double-quoted scalar (each may end with \r), folded, escapes kept (foldQuoted). */
+function foldDoubleQuoted(lines: readonly string[]): string {
+  const last = lines.length - 1;
+  let folded = '';
+  let breaks = 0;
+  let joined = false;
+  for (let i = 0; i <= last; i++) {
+    let line = lines[i] ?? '';
+    if (i < last && line.endsWith('\r')) line = line.slice(0, -1);
+    if (i > 0) line = line.replace(/^ +/, '');
+    if (i > 0 && i < last && line === '') {
+      breaks += 1;
+      continue;
+    }
+    if (i > 0) folded += joined ? joinedBreak(breaks) : breaks > 0 ? '\n'.repeat(breaks) : ' ';
+    breaks = 0;
+    if (i === last) folded += line;
+    else if (backslashesBefore(line, line.length) % 2 === 1) {
+      folded += line.slice(0, -1);
+      joined = true;
+    } else {
+      folded += withoutTrailingSpaces(line);
+      joined = false;
+    }
+  }
+  return folded;
+}
+
+/**
+ * What a `\` at the end of a line and then `empty` empty lines read as, in the yaml package:
+ * nothing, or the empty lines folded as if the first were the line break (one is a space).
+ * YAML 1.2 (and PyYAML) would keep a line feed for each; this road reads as the yaml package.
+ */
+function joinedBreak(empty: number): string {
+  if (empty === 0) return '';
+  return empty === 1 ? ' ' : '\n'.repeat(empty - 1);
+}
+
+/** How many backslashes there are right before `end`. */
+function backslashesBefore(line: string, end: number): number {
+  let count = 0;
+  while (end - count > 0 && line.charCodeAt(end - count - 1) === BACKSLASH) count++;
+  return count;
+}
+
+/** `line` without the spaces at its end, but for one an escape makes text (`\ `). */
+function withoutTrailingSpaces(line: string): string {
+  let end = line.length;
+  while (end > 0 && line.charCodeAt(end - 1) === SPACE) end--;
+  if (end === line.length) return line;
+  return line.slice(0, backslashesBefore(line, end) % 2 === 1 ? end + 1 : end);
 }
 
 /** Lines of a flow scalar (each may end with \r), folded (foldQuoted). */

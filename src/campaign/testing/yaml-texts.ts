@@ -265,20 +265,46 @@ const word = fc.oneof(
 const wordsLine = fc.array(word, { minLength: 1, maxLength: 4 }).map((ws) => ws.join(' '));
 
 /**
+ * Words of "double" quoted text: escapes (`\ ` an escaped space, `\\` a backslash, a hex or
+ * unicode escape, one YAML does not know), spaces at a line's end, and a `\` that ends a line
+ * (an escaped line break).
+ */
+const doubleWord = fc.oneof(
+  word.map((w) => w.replace(/''/g, "'")),
+  fc.constantFrom(
+    '\\ ',
+    '\\\\',
+    '\\"',
+    '\\t',
+    '\\u00e9',
+    '\\xE9',
+    '\\q',
+    'a\\ ',
+    '\\N',
+    '  ',
+    '\\',
+  ),
+);
+const doubleLine = fc.array(doubleWord, { minLength: 1, maxLength: 4 }).map((ws) => ws.join(' '));
+
+/**
  * Text over several lines as mapping values and items: plain scalars going on below, and
- * single-quoted ones (as PyYAML folds long strings), at indentations past the parent and not,
- * with empty lines, blank lines and comments among their lines.
+ * quoted ones, 'single' and "double" (as PyYAML folds long strings, with escapes), at
+ * indentations past the parent and not, with empty lines, blank lines and comments among their
+ * lines.
  */
 export const foldedLines = fc
   .array(
     fc.tuple(
       fc.constantFrom('k: ', '- ', '- k: ', 'k:\n  '),
-      fc.boolean(),
+      fc.constantFrom('plain', 'single', 'double'),
       wordsLine,
+      doubleLine,
       fc.array(
         fc.tuple(
           fc.constantFrom(1, 2, 2, 4, 0),
           fc.oneof(wordsLine, fc.constantFrom('', '   ', '# c')),
+          doubleLine,
         ),
         { minLength: 1, maxLength: 4 },
       ),
@@ -288,25 +314,31 @@ export const foldedLines = fc
   )
   .map((entries) =>
     entries
-      .map(([prefix, quoted, first, rest, after], i) => {
+      .map(([prefix, style, first, firstDouble, rest, after], i) => {
+        const double = style === 'double';
+        const text = (line: string): string =>
+          style === 'plain' ? line.replace(/''/g, 'x') : line;
         const open =
-          prefix.replace('k', `k${i}`) + (quoted ? `'${first}` : first.replace(/''/g, 'x'));
+          prefix.replace('k', `k${i}`) +
+          (style === 'single' ? `'${first}` : double ? `"${firstDouble}` : text(first));
         const base = prefix.startsWith('- k') ? 2 : 0;
-        const lines = rest.map(([indent, line]) =>
-          line === '' ? '' : ' '.repeat(base + indent) + (quoted ? line : line.replace(/''/g, 'x')),
-        );
-        if (quoted) lines.push(`${' '.repeat(base + 2)}end'${after}`);
+        const lines = rest.map(([indent, line, doubled]) => {
+          const body = double && line !== '' && line.trim() !== '' ? doubled : text(line);
+          return body === '' ? '' : ' '.repeat(base + indent) + body;
+        });
+        if (style !== 'plain')
+          lines.push(`${' '.repeat(base + 2)}end${double ? '"' : "'"}${after}`);
         return [open, ...lines].join('\n');
       })
       .join('\n'),
   )
   .map((text) => `${text}\n`);
 
-/** Long strings the yaml package writes over several lines, plain or single-quoted. */
+/** Long strings the yaml package writes over several lines, plain, single- or double-quoted. */
 export const foldedWritten = fc
   .tuple(
     fc.array(fc.array(word, { minLength: 3, maxLength: 12 }), { minLength: 1, maxLength: 4 }),
-    fc.constantFrom('PLAIN', 'QUOTE_SINGLE'),
+    fc.constantFrom('PLAIN', 'QUOTE_SINGLE', 'QUOTE_DOUBLE'),
     fc.integer({ min: 10, max: 40 }),
   )
   .map(([texts, type, width]) => {
