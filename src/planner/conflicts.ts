@@ -161,7 +161,10 @@ export function largeClique(conflicts: ConflictGroups): number[] {
   return best.map((k) => hosts[k] ?? 0);
 }
 
-/** The conflict graph: the hosts ascending, and each one's neighbours (by index) in `near[start[v] … start[v + 1] - 1]`. */
+/**
+ * The conflict graph: the hosts ascending, and the neighbours (by index) of each one, v, in
+ * `near[start[v] … start[v + 1] - 1]`.
+ */
 interface ConflictGraph {
   readonly hosts: readonly number[];
   readonly start: Int32Array;
