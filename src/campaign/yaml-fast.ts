@@ -150,11 +150,8 @@ export function plainLayoutOf(text: string): PlainLayout {
     (text.includes('\r') && /\r(?!\n)/.test(text))
   )
     return 'outside';
-  const blocks = withoutBlockScalars(text);
-  const lines = blocks === undefined ? undefined : withoutQuotedLines(blocks);
-  // Block scalars and quoted text over several lines could hide each other's lines: not both.
-  if (lines === undefined || (lines !== blocks && blocks !== text)) return 'outside';
-  if (LINE_OUTSIDE_LAYOUT.test(lines)) return 'outside';
+  const lines = withoutMultilineScalars(text);
+  if (lines === undefined || LINE_OUTSIDE_LAYOUT.test(lines)) return 'outside';
   return lines === text && !hasNodeProperties(text) ? 'plain' : 'lines-only';
 }
 
@@ -165,97 +162,148 @@ const hasNodeProperties = (text: string): boolean =>
   (text.includes('&') || text.includes('*')) && NODE_PROPERTY.test(text);
 
 /**
- * `text` with the header and text lines of each block scalar emptied, for the line pattern to
- * check the rest; undefined when U+2028 or U+2029 are about (the pattern takes them for line
- * ends, YAML does not: a header could hide behind one).
+ * `text` with the lines of each block scalar and of each quoted scalar over several lines
+ * emptied (a quoted one's first line becomes `key: ''`), for the line pattern to check the rest.
+ * They are taken in document order, as the pass over lines reads them: a header or a quote in
+ * the lines of an earlier one is text. Undefined when a quoted one cannot be followed
+ * (quotedLines: indentation, tabs, text after the closing quote, no closing quote), or when
+ * U+2028 or U+2029 are about (the pattern takes them for line ends, YAML does not: a header
+ * could hide behind one).
  */
-function withoutBlockScalars(text: string): string | undefined {
-  if (!text.includes('|') && !text.includes('>')) return text;
-  HEADER_LINE.lastIndex = 0;
+function withoutMultilineScalars(text: string): string | undefined {
+  let headers = text.includes('|') || text.includes('>');
+  const quotes = new QuoteOpenLines(text);
+  let quoted = !quotes.none;
+  if (!headers && !quoted) return text;
   const parts: string[] = [];
   let copied = 0;
-  for (let m = HEADER_LINE.exec(text); m !== null; m = HEADER_LINE.exec(text)) {
-    if (copied === 0 && /[\u2028\u2029]/.test(text)) return undefined;
-    const prefix = m[1] ?? '';
-    const parent = m[2] !== undefined ? prefix.length : prefix.lastIndexOf('-');
-    const headerEnd = text.indexOf('\n', m.index);
-    let next = headerEnd === -1 ? text.length : headerEnd + 1;
-    let lineEnds = headerEnd === -1 ? 0 : 1;
-    while (next < text.length) {
-      const newline = text.indexOf('\n', next);
-      let end = newline === -1 ? text.length : newline;
-      if (end > next && text.charCodeAt(end - 1) === CR) end -= 1;
-      const first = skipSpaces(text, next, end);
-      // A line that is not blank and not indented past the parent ends the block.
-      if (first < end && first - next <= parent) break;
-      if (newline === -1) next = text.length;
-      else {
-        next = newline + 1;
-        lineEnds += 1;
-      }
-    }
-    parts.push(text.slice(copied, m.index), '\n'.repeat(lineEnds));
-    copied = next;
-    HEADER_LINE.lastIndex = next;
-  }
-  if (copied === 0) return text;
-  parts.push(text.slice(copied));
-  return parts.join('');
-}
-
-/**
- * `text` with each quoted scalar over several lines put on one line (`key: ''`) and its other
- * lines emptied, for the line pattern to check the rest; undefined when one cannot be followed
- * (quotedLines: indentation, tabs, text after the closing quote, no closing quote) or U+2028 or
- * U+2029 are about. Only after a key or a dash: a quote alone on a line stays outside. Only
- * lines with a quote are tried (found with indexOf: the pattern over every line of a 38 MB
- * inventory takes 120-160 ms).
- */
-function withoutQuotedLines(text: string): string | undefined {
-  let single = text.indexOf("'");
-  let double = text.indexOf('"');
-  if (single === -1 && double === -1) return text;
-  const parts: string[] = [];
-  let copied = 0;
+  let header: RegExpExecArray | null = null;
+  let quote: RegExpExecArray | null = null;
   for (let from = 0; ;) {
-    if (single !== -1 && single < from) single = text.indexOf("'", from);
-    if (double !== -1 && double < from) double = text.indexOf('"', from);
-    const found = single === -1 ? double : double === -1 ? single : Math.min(single, double);
-    if (found === -1) break;
-    const lineStart = text.lastIndexOf('\n', found) + 1;
-    const newline = text.indexOf('\n', found);
-    QUOTE_OPEN_LINE.lastIndex = lineStart;
-    const m = QUOTE_OPEN_LINE.exec(text);
-    if (m === null) {
-      if (newline === -1) break;
-      from = newline + 1;
-      continue;
+    if (headers && (header === null || header.index < from)) {
+      HEADER_LINE.lastIndex = from;
+      header = HEADER_LINE.exec(text);
+      headers = header !== null; // none further on: not looked for again (nor quotes below)
     }
-    const prefix = m[1] ?? '';
-    const key = m[2];
-    if (key === undefined && !prefix.includes('-')) return undefined;
+    if (quoted && (quote === null || quote.index < from)) {
+      quote = quotes.next(from);
+      quoted = quote !== null;
+    }
+    if (header === null && quote === null) break;
     if (copied === 0 && /[\u2028\u2029]/.test(text)) return undefined;
-    const parent = key !== undefined ? prefix.length : prefix.lastIndexOf('-');
-    if (newline === -1) return undefined;
-    const afterKey = lineStart + prefix.length + (key === undefined ? 0 : key.length + 1);
-    const quote = skipSpaces(text, afterKey, newline);
-    let region;
-    try {
-      region = quotedLines(text, quote, newline, newline + 1, parent);
-    } catch (error) {
-      if (error instanceof PlainLayoutLost) return undefined;
-      throw error;
-    }
+    let region: ScalarLines | undefined;
+    if (header !== null && (quote === null || header.index < quote.index))
+      region = blockScalarLines(text, header);
+    else if (quote !== null) region = quotedScalarLines(text, quote);
     if (region === undefined) return undefined;
-    const lineEnds = text.slice(lineStart, region.next).split('\n').length - 1;
-    parts.push(text.slice(copied, lineStart), `${prefix}${key === undefined ? '' : `${key}: `}''`);
-    parts.push('\n'.repeat(lineEnds));
+    parts.push(text.slice(copied, region.start), region.replacement);
     copied = region.next;
     from = region.next;
   }
   if (copied === 0) return text;
   parts.push(text.slice(copied));
   return parts.join('');
+}
+
+/** Lines of a scalar over several lines: where they start and end, and what stands for them. */
+interface ScalarLines {
+  readonly start: number;
+  readonly next: number;
+  readonly replacement: string;
+}
+
+/** The header and text lines of the block scalar whose header line is `m`, emptied. */
+function blockScalarLines(text: string, m: RegExpExecArray): ScalarLines {
+  const prefix = m[1] ?? '';
+  const parent = m[2] !== undefined ? prefix.length : prefix.lastIndexOf('-');
+  const headerEnd = text.indexOf('\n', m.index);
+  let next = headerEnd === -1 ? text.length : headerEnd + 1;
+  let lineEnds = headerEnd === -1 ? 0 : 1;
+  while (next < text.length) {
+    const newline = text.indexOf('\n', next);
+    let end = newline === -1 ? text.length : newline;
+    if (end > next && text.charCodeAt(end - 1) === CR) end -= 1;
+    const first = skipSpaces(text, next, end);
+    // A line that is not blank and not indented past the parent ends the block.
+    if (first < end && first - next <= parent) break;
+    if (newline === -1) next = text.length;
+    else {
+      next = newline + 1;
+      lineEnds += 1;
+    }
+  }
+  return { start: m.index, next, replacement: '\n'.repeat(lineEnds) };
+}
+
+/**
+ * The lines of the quoted scalar that line `m` opens (QUOTE_OPEN_LINE), its first as `key: ''`
+ * and the others emptied; undefined when they cannot be followed, or the quote is alone on its
+ * line (only after a key or a dash).
+ */
+function quotedScalarLines(text: string, m: RegExpExecArray): ScalarLines | undefined {
+  const prefix = m[1] ?? '';
+  const key = m[2];
+  if (key === undefined && !prefix.includes('-')) return undefined;
+  const parent = key !== undefined ? prefix.length : prefix.lastIndexOf('-');
+  const newline = text.indexOf('\n', m.index);
+  if (newline === -1) return undefined;
+  const afterKey = m.index + prefix.length + (key === undefined ? 0 : key.length + 1);
+  const quote = skipSpaces(text, afterKey, newline);
+  let region;
+  try {
+    region = quotedLines(text, quote, newline, newline + 1, parent);
+  } catch (error) {
+    if (error instanceof PlainLayoutLost) return undefined;
+    throw error;
+  }
+  if (region === undefined) return undefined;
+  const lineEnds = text.slice(m.index, region.next).split('\n').length - 1;
+  return {
+    start: m.index,
+    next: region.next,
+    replacement: `${prefix}${key === undefined ? '' : `${key}: `}''${'\n'.repeat(lineEnds)}`,
+  };
+}
+
+/**
+ * Lines that open a quoted scalar and do not close it (QUOTE_OPEN_LINE), in order. Only lines
+ * with a quote are tried, found with indexOf: the pattern over every line of a 38 MB inventory
+ * takes 120-160 ms.
+ */
+class QuoteOpenLines {
+  private single: number;
+  private double: number;
+
+  constructor(private readonly text: string) {
+    this.single = text.indexOf("'");
+    this.double = text.indexOf('"');
+  }
+
+  get none(): boolean {
+    return this.single === -1 && this.double === -1;
+  }
+
+  /** The first such line that starts at or after `from` (a line start), or null. */
+  next(from: number): RegExpExecArray | null {
+    const text = this.text;
+    for (let at = from; ;) {
+      if (this.single !== -1 && this.single < at) this.single = text.indexOf("'", at);
+      if (this.double !== -1 && this.double < at) this.double = text.indexOf('"', at);
+      const found =
+        this.single === -1
+          ? this.double
+          : this.double === -1
+            ? this.single
+            : Math.min(this.single, this.double);
+      if (found === -1) return null;
+      QUOTE_OPEN_LINE.lastIndex = text.lastIndexOf('\n', found) + 1;
+      const m = QUOTE_OPEN_LINE.exec(text);
+      if (m !== null) return m;
+      const newline = text.indexOf('\n', found);
+      if (newline === -1) return null;
+      at = newline + 1;
+    }
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   anchoredLines,
   blockScalars,
   damaged,
+  blocksAndFolds,
   foldedLines,
   foldedWritten,
   fullRead,
@@ -120,6 +121,33 @@ describe('the pass over the lines of plain YAML', () => {
 
   it('reads text over several lines, plain or single-quoted, as the yaml package folds it', () => {
     holdsOn(foldedLines, FUZZ_RUNS, 0.08);
+  });
+
+  it('reads block scalars and quoted text over several lines in one document, or declines', () => {
+    holdsOn(blocksAndFolds, FUZZ_RUNS, 0.01);
+    holdsThroughGate(damaged(blocksAndFolds), 0.005);
+    const text = [
+      'a: |',
+      "  it's: 'not a quote",
+      'b: "a header',
+      '  c: |',
+      '  is text here"',
+      "d: 'and",
+      '  e: >-',
+      "  this too'",
+      'f: >-',
+      '  folded "text',
+      '  here',
+      '',
+    ].join('\n');
+    expect(plainLayoutOf(text)).toBe('lines-only');
+    expect(readPlainLayout(text)?.data).toStrictEqual({
+      a: "it's: 'not a quote\n",
+      b: 'a header c: | is text here',
+      d: 'and e: >- this too',
+      f: 'folded "text here',
+    });
+    expect(readPlainLayout(text)?.data).toStrictEqual(fullRead(text)?.data);
   });
 
   it('reads long strings the yaml package folds over several lines to the same data', () => {

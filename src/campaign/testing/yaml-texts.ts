@@ -334,6 +334,44 @@ export const foldedLines = fc
   )
   .map((text) => `${text}\n`);
 
+/**
+ * Block scalars and quoted text over several lines in one mapping, in any order: lines that
+ * would open a quoted scalar among a block's text, and block headers among quoted text, where
+ * they are only text.
+ */
+export const blocksAndFolds = fc
+  .array(
+    fc.oneof(
+      fc.tuple(
+        fc.constant('block'),
+        fc.constantFrom('|', '|-', '|+', '>', '>-'),
+        fc.array(
+          fc.oneof(wordsLine, fc.constantFrom("x: 'open", 'y: "open', 'z: |', "- 'item", '')),
+          { minLength: 1, maxLength: 3 },
+        ),
+      ),
+      fc.tuple(
+        fc.constantFrom("'", '"'),
+        wordsLine,
+        fc.array(fc.oneof(wordsLine, fc.constantFrom('k: |', 'k: >-', '- |', '')), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+      ),
+    ),
+    { minLength: 2, maxLength: 5 },
+  )
+  .map(
+    (entries) =>
+      entries
+        .map(([kind, head, lines], i) => {
+          const indented = lines.map((l) => (l === '' ? '' : `  ${l}`));
+          if (kind === 'block') return [`k${i}: ${head}`, ...indented].join('\n');
+          return [`k${i}: ${kind}${head}`, ...indented, `  end${kind}`].join('\n');
+        })
+        .join('\n') + '\n',
+  );
+
 /** Long strings the yaml package writes over several lines, plain, single- or double-quoted. */
 export const foldedWritten = fc
   .tuple(
