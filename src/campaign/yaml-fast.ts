@@ -108,6 +108,14 @@ export function fitsPlainLayout(text: string): boolean {
  */
 const BARE_COMMENT = /^ *#[^ \r\n]/m;
 
+/**
+ * A comment line after a blank line. Before a plain scalar that is the value of a key or dash
+ * above them, the yaml package reads the scalar on into the lines below (`k:`, ``, `# c`,
+ * `  word`, `- x` is {k: "word - x"}; with `j: x` below, an error); the pass over lines
+ * declines such a scalar (NodeLines.commentAfterBlank), and js-yaml may not read the text.
+ */
+const COMMENT_AFTER_BLANK = /^[ ]*\r?\n(?:[ ]*\r?\n)*[ ]*#/m;
+
 /** The first line outside the plain layout; ~80 ms for a 38 MB inventory. */
 const LINE_OUTSIDE_LAYOUT = new RegExp(`^(?!${LINE}$).*$`, 'm');
 /** A document whose first node is indented, which js-yaml lets later lines dedent from. */
@@ -316,8 +324,9 @@ export function readYamlFast(text: string): { data: unknown } | undefined {
   if (layout === 'outside') return undefined;
   const plain = readPlainLayout(text);
   if (plain !== undefined || layout === 'lines-only') return plain;
-  // js-yaml reads a value after a comment glued to its `#` where the yaml package refuses it.
-  return BARE_COMMENT.test(text) ? undefined : readJsYaml(text);
+  // js-yaml reads a value after a comment glued to its `#` where the yaml package refuses it,
+  // and plain text after a blank line and a comment where the yaml package reads it otherwise.
+  return BARE_COMMENT.test(text) || COMMENT_AFTER_BLANK.test(text) ? undefined : readJsYaml(text);
 }
 
 function readJsYaml(text: string): { data: unknown } | undefined {

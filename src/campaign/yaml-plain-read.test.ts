@@ -215,6 +215,28 @@ describe('the pass over the lines of plain YAML', () => {
     expect(readPlainLayout(text)?.data).toStrictEqual(fullRead(text)?.data);
   });
 
+  it('declines plain text after a blank line and a comment, which the yaml package reads on', () => {
+    // The yaml package reads the scalar on into the lines below, or refuses the text.
+    const texts = [
+      'k:\n\n# c\n  word\nj: x\n',
+      'k:\n\n# c\n  word\n- x\n',
+      'a:\n  k:\n\n# c\n    word\n  j: x\n',
+      '- &a\n\n# c\n    word\n- - x\n',
+      'k: &a\n\n# c\n  word\nj: x\n',
+      '- &a\n    \n\n# c\n    true word ~ +-\n- - .oO\n',
+    ];
+    for (const text of texts) expect(readYamlFast(text), text).toBeUndefined();
+    // A comment before the blank line, or quoted text or a collection after them, reads alike.
+    for (const text of [
+      'k: &a\n# c\n\n  word\nj: x\n',
+      "- &a\n\n# c\n    'q'\n- - x\n",
+      'k:\n\n# c\n  - word\nj: x\n',
+    ]) {
+      expect(readYamlFast(text), text).toBeDefined();
+      expect(readYamlFast(text)?.data, text).toStrictEqual(fullRead(text)?.data);
+    }
+  });
+
   it('reads anchors and aliases as the yaml package writes them for shared objects', () => {
     holdsOn(sharing, 1000, 0.3);
   });

@@ -205,8 +205,11 @@ class PlainReader {
     }
     // A value alone on its line: the value of the key above it, or the whole document. On any
     // other line it would continue a plain scalar, or be an error: declined. So is one after a
-    // comment glued to its `#` (`#x`), which the yaml package can take for part of a key.
-    if (this.lines.gluedComment) throw new PlainLayoutLost(pos);
+    // comment glued to its `#` (`#x`), which the yaml package can take for part of a key, and
+    // plain text after a blank line and then a comment, which it reads on into the lines below
+    // (`k:`, ``, `# c`, `  word`, `- x` is {k: "word - x"} there; with `j: x` below, an error).
+    if (this.lines.gluedComment || (this.lines.commentAfterBlank && token.plain))
+      throw new PlainLayoutLost(pos);
     this.place(this.value(token), col, pos);
   }
 
@@ -240,6 +243,7 @@ class PlainReader {
     const at = property.next;
     if (at === end || this.text.charCodeAt(at) === HASH) throw new PlainLayoutLost(at);
     const token = scalarToken(this.text, at, end);
+    if (this.lines.commentAfterBlank && token.plain) throw new PlainLayoutLost(at); // see line()
     if (isKeyAt(this.text, skipSpaces(this.text, token.end, end), end))
       throw new PlainLayoutLost(at);
     return this.anchored(property, this.value(token));

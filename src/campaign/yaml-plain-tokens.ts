@@ -54,12 +54,14 @@ export class NodeLines {
   pos = 0;
   end = 0;
   /**
-   * Passed over before the current line: how many blank lines, whether a comment, and whether
-   * one glued to its `#` (`#x`, which the yaml package can take for part of a key).
+   * Passed over before the current line: how many blank lines, whether a comment, whether one
+   * glued to its `#` (`#x`, which the yaml package can take for part of a key), and whether a
+   * comment after a blank line (before which the yaml package misreads a plain scalar).
    */
   blank = 0;
   comment = false;
   gluedComment = false;
+  commentAfterBlank = false;
 
   constructor(private readonly text: string) {}
 
@@ -69,6 +71,7 @@ export class NodeLines {
     this.blank = 0;
     this.comment = false;
     this.gluedComment = false;
+    this.commentAfterBlank = false;
     while (this.next < text.length) {
       const start = this.next;
       const newline = text.indexOf('\n', start);
@@ -82,6 +85,7 @@ export class NodeLines {
       }
       if (text.charCodeAt(pos) === HASH) {
         this.comment = true;
+        if (this.blank > 0) this.commentAfterBlank = true;
         if (pos + 1 < end && text.charCodeAt(pos + 1) !== SPACE) this.gluedComment = true;
         continue;
       }
