@@ -3,6 +3,7 @@
  * and durations. The checks run on data the schema may have rejected (so that every problem
  * is reported at once), hence they read it through `field`/`list` and skip what is not there.
  */
+import { hashName } from '../model/hash.js';
 import { parseDurationCached } from './durations.js';
 import { parseRange, parseVersion, type Version, type VersionParse } from '../model/version.js';
 import { describeValue } from './describe.js';
@@ -27,13 +28,6 @@ export type NameIndex = ReadonlyMap<string, number>;
 /** "Did you mean" costs an edit distance per candidate: a large broken file gets a few. */
 const SUGGESTION_BUDGET = 100;
 const LISTED_AT_MOST = 8;
-
-/** The 32-bit FNV-1a hash of a string's UTF-16 units. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let c = 0; c < text.length; c++) hash = Math.imul(hash ^ text.charCodeAt(c), 0x01000193);
-  return hash;
-}
 
 export class Checker {
   readonly problems: PendingProblem[] = [];
@@ -60,8 +54,8 @@ export class Checker {
   /**
    * Reports each repeated value of `items[].<key>`, as `unique` does, where no index is wanted.
    * Open addressing over a typed array of item positions, at most half full, with FNV-1a string
-   * hashes: nothing is allocated per item. A 179,116-instance inventory's names take 32-48 ms
-   * here against ~80 ms in a Map (cold, in the CLI).
+   * hashes (hashName): nothing is allocated per item. A 179,116-instance inventory's names take
+   * 32-48 ms here against ~80 ms in a Map (cold, in a fresh process).
    */
   repeats(items: readonly unknown[], base: Path, what: string, key = 'name'): void {
     let size = 16;
@@ -73,7 +67,7 @@ export class Checker {
       const name = text(field(items[i], key));
       if (name === undefined) continue;
       names[i] = name;
-      let s = fnv1a(name) & mask;
+      let s = hashName(name) & mask;
       for (let k = slots[s] ?? -1; k !== -1; k = slots[s] ?? -1) {
         if (names[k] === name) break;
         s = (s + 1) & mask;

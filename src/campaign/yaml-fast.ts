@@ -191,7 +191,7 @@ function withoutMultilineScalars(text: string): string | undefined {
     if (headers && (header === null || header.index < from)) {
       HEADER_LINE.lastIndex = from;
       header = HEADER_LINE.exec(text);
-      headers = header !== null; // none further on: not looked for again (nor quotes below)
+      headers = header !== null; // none further on: not looked for again
     }
     if (quoted && (quote === null || quote.index < from)) {
       quote = quotes.next(from);

@@ -17,7 +17,7 @@ import {
   sharing,
   written,
 } from './testing/yaml-texts.js';
-import { inPlainLayout, plainLayoutOf, readYamlFast } from './yaml-fast.js';
+import { inPlainLayout, plainLayoutOf, readYamlFast, type PlainLayout } from './yaml-fast.js';
 import { documentYaml } from './yaml-lib.js';
 import { readPlainLayout } from './yaml-plain-read.js';
 
@@ -62,6 +62,14 @@ function holdsThroughGate(texts: fc.Arbitrary<string>, minShareRead: number): vo
     { numRuns: FUZZ_RUNS },
   );
   expect(read).toBeGreaterThan(FUZZ_RUNS * minShareRead);
+}
+
+/** `lines` as a document in `layout`, which the pass over lines and the yaml package read as `data`. */
+function expectReadAs(lines: readonly string[], layout: PlainLayout, data: unknown): void {
+  const text = [...lines, ''].join('\n');
+  expect(plainLayoutOf(text)).toBe(layout);
+  expect(readPlainLayout(text)?.data).toStrictEqual(data);
+  expect(fullRead(text)?.data).toStrictEqual(data);
 }
 
 describe('the pass over the lines of plain YAML', () => {
@@ -126,28 +134,28 @@ describe('the pass over the lines of plain YAML', () => {
   it('reads block scalars and quoted text over several lines in one document, or declines', () => {
     holdsOn(blocksAndFolds, FUZZ_RUNS, 0.01);
     holdsThroughGate(damaged(blocksAndFolds), 0.005);
-    const text = [
-      'a: |',
-      "  it's: 'not a quote",
-      'b: "a header',
-      '  c: |',
-      '  is text here"',
-      "d: 'and",
-      '  e: >-',
-      "  this too'",
-      'f: >-',
-      '  folded "text',
-      '  here',
-      '',
-    ].join('\n');
-    expect(plainLayoutOf(text)).toBe('lines-only');
-    expect(readPlainLayout(text)?.data).toStrictEqual({
-      a: "it's: 'not a quote\n",
-      b: 'a header c: | is text here',
-      d: 'and e: >- this too',
-      f: 'folded "text here',
-    });
-    expect(readPlainLayout(text)?.data).toStrictEqual(fullRead(text)?.data);
+    expectReadAs(
+      [
+        'a: |',
+        "  it's: 'not a quote",
+        'b: "a header',
+        '  c: |',
+        '  is text here"',
+        "d: 'and",
+        '  e: >-',
+        "  this too'",
+        'f: >-',
+        '  folded "text',
+        '  here',
+      ],
+      'lines-only',
+      {
+        a: "it's: 'not a quote\n",
+        b: 'a header c: | is text here',
+        d: 'and e: >- this too',
+        f: 'folded "text here',
+      },
+    );
   });
 
   it('reads long strings the yaml package folds over several lines to the same data', () => {
@@ -159,60 +167,60 @@ describe('the pass over the lines of plain YAML', () => {
   });
 
   it('reads long strings as PyYAML folds them', () => {
-    const text = [
-      'metadata:',
-      "  description: 'Exported from region RegionOne: 10000 hosts in 3 sites,",
-      "    maintenance window 2026-12-12, owner''s mail: noc@example.net'",
-      'notes: a plain long text without colon space that goes on for more than',
-      '  eighty columns in total',
-      '',
-      '  and a second paragraph',
-      'items:',
-      "- 'first: item",
-      "  goes on' # a comment",
-      '- second',
-      '  item',
-      '',
-    ].join('\n');
-    expect(inPlainLayout(text)).toBe(true);
-    expect(readPlainLayout(text)?.data).toStrictEqual({
-      metadata: {
-        description:
-          "Exported from region RegionOne: 10000 hosts in 3 sites, maintenance window 2026-12-12, owner's mail: noc@example.net",
+    expectReadAs(
+      [
+        'metadata:',
+        "  description: 'Exported from region RegionOne: 10000 hosts in 3 sites,",
+        "    maintenance window 2026-12-12, owner''s mail: noc@example.net'",
+        'notes: a plain long text without colon space that goes on for more than',
+        '  eighty columns in total',
+        '',
+        '  and a second paragraph',
+        'items:',
+        "- 'first: item",
+        "  goes on' # a comment",
+        '- second',
+        '  item',
+      ],
+      'lines-only',
+      {
+        metadata: {
+          description:
+            "Exported from region RegionOne: 10000 hosts in 3 sites, maintenance window 2026-12-12, owner's mail: noc@example.net",
+        },
+        notes:
+          'a plain long text without colon space that goes on for more than eighty columns in total\nand a second paragraph',
+        items: ['first: item goes on', 'second item'],
       },
-      notes:
-        'a plain long text without colon space that goes on for more than eighty columns in total\nand a second paragraph',
-      items: ['first: item goes on', 'second item'],
-    });
-    expect(readPlainLayout(text)?.data).toStrictEqual(fullRead(text)?.data);
+    );
   });
 
   it('reads double-quoted strings as PyYAML escapes and folds them', () => {
     // yaml.dump(…, width=60): text that is not printable ASCII goes in double quotes, escaped,
     // folded with a `\` at the end of a line and an escaped space (`\ `) at the start of the next.
-    const text = [
-      'items:',
-      '- "tab\\there and a long tail that makes PyYAML fold this string\\',
-      '  \\ over two lines or more"',
-      '- short',
-      'metadata:',
-      '  description: "Rolling upgrade \\u2192 Zed to Antelope for the\\',
-      '    \\ packet core in site 1, planned with the \\"vendor\\"; caf\\xE9\\',
-      '    \\ window 02:00\\u201304:00 UTC, contact noc@example.invalid"',
-      '',
-    ].join('\n');
-    expect(plainLayoutOf(text)).toBe('lines-only');
-    expect(readPlainLayout(text)?.data).toStrictEqual({
-      items: [
-        'tab\there and a long tail that makes PyYAML fold this string over two lines or more',
-        'short',
+    expectReadAs(
+      [
+        'items:',
+        '- "tab\\there and a long tail that makes PyYAML fold this string\\',
+        '  \\ over two lines or more"',
+        '- short',
+        'metadata:',
+        '  description: "Rolling upgrade \\u2192 Zed to Antelope for the\\',
+        '    \\ packet core in site 1, planned with the \\"vendor\\"; caf\\xE9\\',
+        '    \\ window 02:00\\u201304:00 UTC, contact noc@example.invalid"',
       ],
-      metadata: {
-        description:
-          'Rolling upgrade → Zed to Antelope for the packet core in site 1, planned with the "vendor"; café window 02:00–04:00 UTC, contact noc@example.invalid',
+      'lines-only',
+      {
+        items: [
+          'tab\there and a long tail that makes PyYAML fold this string over two lines or more',
+          'short',
+        ],
+        metadata: {
+          description:
+            'Rolling upgrade → Zed to Antelope for the packet core in site 1, planned with the "vendor"; café window 02:00–04:00 UTC, contact noc@example.invalid',
+        },
       },
-    });
-    expect(readPlainLayout(text)?.data).toStrictEqual(fullRead(text)?.data);
+    );
   });
 
   it('declines plain text after a blank line and a comment, which the yaml package reads on', () => {

@@ -196,12 +196,15 @@ function closingDoubleQuote(text: string, from: number, end: number): number {
 export function foldQuoted(text: string, token: Token): string {
   const lines = text.slice(token.start + 1, token.end - 1).split('\n');
   if (text.charCodeAt(token.start) === DOUBLE_QUOTE)
-    return unescape(`"${foldDoubleQuoted(lines)}"`, token.start);
-  return foldLines(lines).replace(/''/g, "'");
+    return unescape(`"${foldLines(lines, true)}"`, token.start);
+  return foldLines(lines, false).replace(/''/g, "'");
 }
 
-/** Lines of a double-quoted scalar (each may end with \r), folded, escapes kept (foldQuoted). */
-function foldDoubleQuoted(lines: readonly string[]): string {
+/**
+ * Lines of a quoted scalar (each may end with \r), folded (foldQuoted); with `escapes` (double
+ * quotes) the escapes are kept, to be undone after.
+ */
+function foldLines(lines: readonly string[], escapes: boolean): string {
   const last = lines.length - 1;
   let folded = '';
   let breaks = 0;
@@ -216,14 +219,9 @@ function foldDoubleQuoted(lines: readonly string[]): string {
     }
     if (i > 0) folded += joined ? joinedBreak(breaks) : breaks > 0 ? '\n'.repeat(breaks) : ' ';
     breaks = 0;
+    joined = escapes && i < last && backslashesBefore(line, line.length) % 2 === 1;
     if (i === last) folded += line;
-    else if (backslashesBefore(line, line.length) % 2 === 1) {
-      folded += line.slice(0, -1);
-      joined = true;
-    } else {
-      folded += withoutTrailingSpaces(line);
-      joined = false;
-    }
+    else folded += joined ? line.slice(0, -1) : withoutTrailingSpaces(line, escapes);
   }
   return folded;
 }
@@ -245,30 +243,12 @@ function backslashesBefore(line: string, end: number): number {
   return count;
 }
 
-/** `line` without the spaces at its end, but for one an escape makes text (`\ `). */
-function withoutTrailingSpaces(line: string): string {
+/** `line` without the spaces at its end, but, with `escapes`, for one an escape makes text (`\ `). */
+function withoutTrailingSpaces(line: string, escapes: boolean): string {
   let end = line.length;
   while (end > 0 && line.charCodeAt(end - 1) === SPACE) end--;
   if (end === line.length) return line;
-  return line.slice(0, backslashesBefore(line, end) % 2 === 1 ? end + 1 : end);
-}
-
-/** Lines of a flow scalar (each may end with \r), folded (foldQuoted). */
-function foldLines(lines: readonly string[]): string {
-  const last = lines.length - 1;
-  let folded = '';
-  let breaks = 0;
-  lines.forEach((line, i) => {
-    const trimmed = line.replace(i === 0 ? /[ \r]+$/ : i === last ? /^ +/ : /^ +| *\r?$/g, '');
-    if (i === 0) folded = trimmed;
-    else if (trimmed === '' && i < last) breaks += 1;
-    else {
-      folded += breaks === 0 ? ' ' : '\n'.repeat(breaks);
-      folded += trimmed;
-      breaks = 0;
-    }
-  });
-  return folded;
+  return line.slice(0, escapes && backslashesBefore(line, end) % 2 === 1 ? end + 1 : end);
 }
 
 /** An anchor (`&name`) or an alias (`*name`) where a node starts, as the layout has them. */

@@ -10,3 +10,4 @@ export * from './impact.js';
 export * from './duration.js';
 export * from './clock.js';
 export * from './run.js';
+export * from './hash.js';

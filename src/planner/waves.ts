@@ -13,7 +13,14 @@
  * Evacuated instances go first to hosts that need no further visit (already upgraded or not
  * targeted), so that they move at most once, and only then to hosts still to be upgraded.
  */
-import type { Campaign, Cluster, ComponentChange, Strategy, Vnf } from '../model/index.js';
+import {
+  hashName,
+  type Campaign,
+  type Cluster,
+  type ComponentChange,
+  type Strategy,
+  type Vnf,
+} from '../model/index.js';
 import type { HostVisit, StageSpec } from './stages.js';
 import { AFFINITY, type World } from './world.js';
 import { ClassTable, colourHosts, type ClassLimits, type ColouringEffort } from './colouring.js';
@@ -1209,14 +1216,4 @@ const KIND_TEXT: Record<RejectKind, string> = {
 
 export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** FNV-1a: a stable, platform-independent order among equals. */
-export function hashName(name: string): number {
-  let h = 0x811c9dc5;
-  for (let k = 0; k < name.length; k++) {
-    h ^= name.charCodeAt(k);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }

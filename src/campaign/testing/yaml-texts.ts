@@ -259,7 +259,21 @@ export const blockScalars = fc
 
 /** Words of text over several lines, with what YAML could take for structure among them. */
 const word = fc.oneof(
-  fc.constantFrom('word', "it''s", 'a:b', 'x#y', '-', 'true', '1', 'é', 'k:', '[x]', '&a', '*b'),
+  fc.constantFrom(
+    'word',
+    "it''s",
+    'a:b',
+    'x#y',
+    '-',
+    'true',
+    '1',
+    'é',
+    'k:',
+    '[x]',
+    '&a',
+    '*b',
+    'C:\\dir\\',
+  ),
   scalarText.filter((w) => w !== '' && !w.includes(' ')),
 );
 const wordsLine = fc.array(word, { minLength: 1, maxLength: 4 }).map((ws) => ws.join(' '));
